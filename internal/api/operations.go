@@ -1,0 +1,83 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/userpool"
+)
+
+// handler runs one operation on a validated body.
+type handler func(ctx context.Context, body []byte) (any, error)
+
+// op adapts a typed domain method to a handler.
+func op[In any](fn func(context.Context, *In) (map[string]any, error)) handler {
+	return func(ctx context.Context, body []byte) (any, error) {
+		var in In
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, apierr.New(apierr.Serialization, "Unable to parse the request body.")
+		}
+		out, err := fn(ctx, &in)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			return nil, nil
+		}
+		return out, nil
+	}
+}
+
+// rawOp adapts a domain method that takes the request's members as they came
+// (CreateUserPool and UpdateUserPool keep configuration they do not interpret).
+func rawOp(fn func(context.Context, map[string]json.RawMessage) (map[string]any, error)) handler {
+	return func(ctx context.Context, body []byte) (any, error) {
+		in := map[string]json.RawMessage{}
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, apierr.New(apierr.Serialization, "Unable to parse the request body.")
+		}
+		out, err := fn(ctx, in)
+		if err != nil || out == nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// operations is the table of implemented operations.
+func operations(s *userpool.Service) map[string]handler {
+	return map[string]handler{
+		"CreateUserPool":   rawOp(s.CreateUserPool),
+		"DescribeUserPool": op(s.DescribeUserPool),
+		"ListUserPools":    op(s.ListUserPools),
+		"UpdateUserPool":   rawOp(s.UpdateUserPool),
+		"DeleteUserPool":   op(s.DeleteUserPool),
+
+		"AdminCreateUser":           op(s.AdminCreateUser),
+		"AdminGetUser":              op(s.AdminGetUser),
+		"ListUsers":                 op(s.ListUsers),
+		"AdminDeleteUser":           op(s.AdminDeleteUser),
+		"AdminUpdateUserAttributes": op(s.AdminUpdateUserAttributes),
+		"AdminDeleteUserAttributes": op(s.AdminDeleteUserAttributes),
+		"AdminDisableUser":          op(s.AdminDisableUser),
+		"AdminEnableUser":           op(s.AdminEnableUser),
+		"AdminSetUserPassword":      op(s.AdminSetUserPassword),
+
+		"CreateIdentityProvider":          op(s.CreateIdentityProvider),
+		"DescribeIdentityProvider":        op(s.DescribeIdentityProvider),
+		"UpdateIdentityProvider":          op(s.UpdateIdentityProvider),
+		"DeleteIdentityProvider":          op(s.DeleteIdentityProvider),
+		"ListIdentityProviders":           op(s.ListIdentityProviders),
+		"GetIdentityProviderByIdentifier": op(s.GetIdentityProviderByIdentifier),
+
+		"CreateUserPoolClient":   op(s.CreateUserPoolClient),
+		"DescribeUserPoolClient": op(s.DescribeUserPoolClient),
+		"UpdateUserPoolClient":   op(s.UpdateUserPoolClient),
+		"DeleteUserPoolClient":   op(s.DeleteUserPoolClient),
+		"ListUserPoolClients":    op(s.ListUserPoolClients),
+
+		"AdminLinkProviderForUser":    op(s.AdminLinkProviderForUser),
+		"AdminDisableProviderForUser": op(s.AdminDisableProviderForUser),
+	}
+}

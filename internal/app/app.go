@@ -1,0 +1,126 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/api"
+	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/sigv4"
+	"github.com/cognitod/cognitod/internal/storage"
+	"github.com/cognitod/cognitod/internal/storage/sqlstore"
+	"github.com/cognitod/cognitod/internal/userpool"
+)
+
+// OpenStorage opens the configured backend.
+func OpenStorage(ctx context.Context, c config.Config) (storage.Storage, error) {
+	switch c.Storage {
+	case "memory":
+		return sqlstore.OpenSQLiteMemory(ctx)
+	default:
+		return sqlstore.OpenSQLite(ctx, c.DataDir)
+	}
+}
+
+// Handler builds cognitod's whole HTTP handler over a storage backend.
+func Handler(ctx context.Context, st storage.Storage, c config.Config, creds Credentials, log *slog.Logger) (http.Handler, error) {
+	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	metrics := api.NewMetrics()
+	apiServer, err := api.New(api.Config{
+		Service: svc,
+		Verifier: &sigv4.Verifier{Service: "cognito-idp", Lookup: func(id string) (string, bool) {
+			if id == creds.AccessKeyID {
+				return creds.SecretAccessKey, true
+			}
+			return "", false
+		}},
+		DefaultRegion: c.Region,
+		Logger:        log,
+		Metrics:       metrics,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain")
+		if err := st.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "storage unavailable\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_, _ = metrics.WriteTo(w)
+	})
+	mux.Handle("/", apiServer)
+	return mux, nil
+}
+
+// Run serves until ctx is cancelled, then stops accepting, lets in-flight
+// calls finish and closes the database. banner receives the start-up lines.
+func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logger) error {
+	creds, err := loadCredentials(c)
+	if err != nil {
+		return err
+	}
+	st, err := OpenStorage(ctx, c)
+	if err != nil {
+		return fmt.Errorf("open storage: %w", err)
+	}
+	defer st.Close()
+	h, err := Handler(ctx, st, c, creds, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	where := "memory (nothing is kept after exit)"
+	if c.Storage == "sqlite" {
+		abs, _ := filepath.Abs(filepath.Join(c.DataDir, "cognitod.db"))
+		where = abs
+	}
+	fmt.Fprintf(banner, "cognitod listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(banner, "  data:       %s\n", where)
+	fmt.Fprintf(banner, "  region:     %s (default; signed calls use their SigV4 scope's region)\n", c.Region)
+	fmt.Fprintf(banner, "  access key: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n", creds.AccessKeyID, creds.SecretAccessKey)
+	fmt.Fprintf(banner, "  try:        aws --endpoint-url http://%s cognito-idp list-user-pools --max-results 10\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

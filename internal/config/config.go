@@ -1,0 +1,138 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything cognitod is configured with.
+type Config struct {
+	Addr            string `yaml:"addr"`
+	DataDir         string `yaml:"data_dir"`
+	Storage         string `yaml:"storage"`
+	Region          string `yaml:"region"`
+	AccountID       string `yaml:"account_id"`
+	AccessKeyID     string `yaml:"access_key_id"`
+	SecretAccessKey string `yaml:"secret_access_key"`
+	LogLevel        string `yaml:"log_level"`
+}
+
+// Defaults are the values used when nothing else sets them.
+func Defaults() Config {
+	return Config{Addr: "127.0.0.1:9229", DataDir: "./data", Storage: "sqlite", Region: "us-east-1", AccountID: "123456789012", LogLevel: "info"}
+}
+
+// Load builds the configuration from args (without the program name) and the
+// environment: defaults, then the --config file, then COGNITOD_* variables,
+// then flags given on the command line.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	c := Defaults()
+	fs := flag.NewFlagSet("cognitod", flag.ContinueOnError)
+	addr := fs.String("addr", c.Addr, "listen address HOST:PORT")
+	dataDir := fs.String("data-dir", c.DataDir, "directory of the SQLite database and generated credentials")
+	storage := fs.String("storage", c.Storage, "storage backend: sqlite (file in --data-dir) or memory")
+	file := fs.String("config", "", "optional YAML configuration file")
+	logLevel := fs.String("log-level", c.LogLevel, "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if *file != "" {
+		raw, err := os.ReadFile(*file)
+		if err != nil {
+			return c, fmt.Errorf("read config: %w", err)
+		}
+		raw = []byte(expandEnv(string(raw), getenv))
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, errEOF(err)) {
+			return c, fmt.Errorf("config %s: %w", *file, err)
+		}
+	}
+	env := map[string]*string{
+		"COGNITOD_ACCESS_KEY_ID":     &c.AccessKeyID,
+		"COGNITOD_SECRET_ACCESS_KEY": &c.SecretAccessKey,
+		"COGNITOD_REGION":            &c.Region,
+		"COGNITOD_ACCOUNT_ID":        &c.AccountID,
+	}
+	for name, dst := range env {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "addr":
+			c.Addr = *addr
+		case "data-dir":
+			c.DataDir = *dataDir
+		case "storage":
+			c.Storage = *storage
+		case "log-level":
+			c.LogLevel = *logLevel
+		}
+	})
+	return c, c.Validate()
+}
+
+func errEOF(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return errors.New("not EOF")
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+func expandEnv(s string, getenv func(string) string) string {
+	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		name := strings.Trim(m, "${}")
+		return getenv(name)
+	})
+}
+
+var (
+	regionFormat  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountFormat = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// Validate reports every problem of the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: want HOST:PORT", c.Addr))
+	}
+	switch c.Storage {
+	case "sqlite", "memory":
+	default:
+		errs = append(errs, fmt.Errorf("storage %q: want sqlite or memory", c.Storage))
+	}
+	if c.Storage == "sqlite" && c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir: must be set for sqlite storage"))
+	}
+	if !regionFormat.MatchString(c.Region) {
+		errs = append(errs, fmt.Errorf("region %q: not an AWS region name", c.Region))
+	}
+	if !accountFormat.MatchString(c.AccountID) {
+		errs = append(errs, fmt.Errorf("account_id %q: want 12 digits", c.AccountID))
+	}
+	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+		errs = append(errs, errors.New("access key: set both COGNITOD_ACCESS_KEY_ID and COGNITOD_SECRET_ACCESS_KEY, or neither"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,74 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+const clientCols = `seq, id, pool_id, name, config, created, modified`
+
+func scanClient(row interface{ Scan(...any) error }) (storage.Client, error) {
+	var c storage.Client
+	var cfg string
+	var cr, m int64
+	if err := row.Scan(&c.Seq, &c.ID, &c.PoolID, &c.Name, &cfg, &cr, &m); err != nil {
+		return c, notFound(err)
+	}
+	c.Config, c.Created, c.Modified = []byte(cfg), fromMS(cr), fromMS(m)
+	return c, nil
+}
+
+// CreateClient stores a new app client.
+func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
+	_, err := s.exec(ctx, `INSERT INTO user_pool_clients (id, pool_id, name, config, created, modified) VALUES (?,?,?,?,?,?)`,
+		c.ID, c.PoolID, c.Name, string(c.Config), ms(c.Created), ms(c.Modified))
+	return err
+}
+
+// GetClient reads an app client by id (ids are unique across pools).
+func (s *Store) GetClient(ctx context.Context, id string) (storage.Client, error) {
+	return scanClient(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`), id))
+}
+
+// ListClients lists a pool's app clients in creation order.
+func (s *Store) ListClients(ctx context.Context, poolID string, page storage.Page) ([]storage.Client, error) {
+	rows, err := s.reader.QueryContext(ctx, s.d.rebind(`SELECT `+clientCols+` FROM user_pool_clients WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`), poolID, page.After, limitOf(page))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateClient changes an app client inside a transaction.
+func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*storage.Client) error) (storage.Client, error) {
+	var c storage.Client
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = scanClient(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`), id))
+		if err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE user_pool_clients SET name = ?, config = ?, modified = ? WHERE id = ?`), c.Name, string(c.Config), ms(c.Modified), id)
+		return err
+	})
+	return c, err
+}
+
+// DeleteClient removes an app client.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	return mustAffect(s.exec(ctx, `DELETE FROM user_pool_clients WHERE id = ?`, id))
+}

@@ -1,0 +1,119 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+const identityCols = `seq, pool_id, provider_name, provider_type, attr_name, attr_value, user_sub, is_primary, issuer, created`
+
+func scanIdentity(row interface{ Scan(...any) error }) (storage.Identity, error) {
+	var id storage.Identity
+	var primary int
+	var issuer sql.NullString
+	var c int64
+	if err := row.Scan(&id.Seq, &id.PoolID, &id.ProviderName, &id.ProviderType, &id.AttributeName, &id.Value, &id.UserSub, &primary, &issuer, &c); err != nil {
+		return id, notFound(err)
+	}
+	id.Primary, id.Issuer, id.Created = primary != 0, issuer.String, fromMS(c)
+	return id, nil
+}
+
+func (s *Store) identitiesTx(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, poolID string, subs []string) (map[string][]storage.Identity, error) {
+	out := map[string][]storage.Identity{}
+	if len(subs) == 0 {
+		return out, nil
+	}
+	args := []any{poolID}
+	for _, s := range subs {
+		args = append(args, s)
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(subs)), ",")
+	rows, err := q.QueryContext(ctx, s.d.rebind(`SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND user_sub IN (`+marks+`) ORDER BY seq`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		id, err := scanIdentity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[id.UserSub] = append(out[id.UserSub], id)
+	}
+	return out, rows.Err()
+}
+
+// LinkIdentity records an identity for a user, atomically with check.
+func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check func(*storage.User, []storage.Identity) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		u, err := s.getUserTx(ctx, tx, id.PoolID, id.UserSub)
+		if err != nil {
+			return err
+		}
+		ids, err := s.identitiesTx(ctx, tx, id.PoolID, []string{id.UserSub})
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(&u, ids[id.UserSub]); err != nil {
+				return err
+			}
+		}
+		if err := s.insertIdentityTx(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.putUserTx(ctx, tx, &u)
+	})
+}
+
+// GetIdentity finds the identity row of (provider, attribute, value).
+func (s *Store) GetIdentity(ctx context.Context, poolID, provider, attrName, value string) (storage.Identity, error) {
+	return scanIdentity(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`),
+		poolID, provider, attrName, value))
+}
+
+// ListIdentities returns the identities of several users, each in link order.
+func (s *Store) ListIdentities(ctx context.Context, poolID string, subs []string) (map[string][]storage.Identity, error) {
+	return s.identitiesTx(ctx, s.reader, poolID, subs)
+}
+
+// UnlinkIdentity removes an identity and updates its user in one transaction.
+func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, touch func(*storage.User) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		id, err := scanIdentity(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`),
+			poolID, provider, attrName, value))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM identities WHERE seq = ?`), id.Seq); err != nil {
+			return err
+		}
+		if touch == nil {
+			return nil
+		}
+		u, err := s.getUserTx(ctx, tx, poolID, id.UserSub)
+		if err != nil {
+			return err
+		}
+		if err := touch(&u); err != nil {
+			return err
+		}
+		return s.putUserTx(ctx, tx, &u)
+	})
+}
+
+func (s *Store) insertIdentityTx(ctx context.Context, tx *sql.Tx, id storage.Identity) error {
+	primary := 0
+	if id.Primary {
+		primary = 1
+	}
+	_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO identities (pool_id, provider_name, provider_type, attr_name, attr_value, user_sub, is_primary, issuer, created)
+ VALUES (?,?,?,?,?,?,?,?,?)`), id.PoolID, id.ProviderName, id.ProviderType, id.AttributeName, id.Value, id.UserSub, primary, nullable(id.Issuer), ms(id.Created))
+	return err
+}

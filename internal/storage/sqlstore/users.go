@@ -1,0 +1,212 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+const userCols = `seq, pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
+ alias_email, alias_phone, alias_preferred,
+ f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
+ created, modified`
+
+// filterColumn maps a storage.FilterColumns entry to its SQL column.
+var filterColumn = map[string]string{
+	"username":            "username_key",
+	"sub":                 "sub",
+	"email":               "f_email",
+	"phone_number":        "f_phone_number",
+	"name":                "f_name",
+	"given_name":          "f_given_name",
+	"family_name":         "f_family_name",
+	"preferred_username":  "f_preferred_username",
+	"cognito:user_status": "f_user_status",
+	"status":              "f_status",
+}
+
+// lookupColumn maps a storage.UserLookup field to its SQL column.
+var lookupColumn = map[string]string{
+	"username":        "username_key",
+	"sub":             "sub",
+	"alias_email":     "alias_email",
+	"alias_phone":     "alias_phone",
+	"alias_preferred": "alias_preferred",
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func scanUser(row interface{ Scan(...any) error }) (storage.User, error) {
+	var u storage.User
+	var attrs string
+	var enabled int
+	var c, m int64
+	var ae, ap, apr sql.NullString
+	f := make([]sql.NullString, 8)
+	err := row.Scan(&u.Seq, &u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &enabled, &attrs, &u.Password, &u.Extra,
+		&ae, &ap, &apr, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &c, &m)
+	if err != nil {
+		return u, notFound(err)
+	}
+	u.Enabled = enabled != 0
+	if err := json.Unmarshal([]byte(attrs), &u.Attributes); err != nil {
+		return u, fmt.Errorf("user %s attributes: %w", u.Sub, err)
+	}
+	u.AliasEmail, u.AliasPhone, u.AliasPreferred = ae.String, ap.String, apr.String
+	u.Filter = map[string]string{"username": u.UsernameKey, "sub": u.Sub}
+	for i, name := range []string{"email", "phone_number", "name", "given_name", "family_name", "preferred_username", "cognito:user_status", "status"} {
+		if f[i].Valid {
+			u.Filter[name] = f[i].String
+		}
+	}
+	u.Created, u.Modified = fromMS(c), fromMS(m)
+	return u, nil
+}
+
+func userArgs(u *storage.User) ([]any, error) {
+	attrs, err := json.Marshal(u.Attributes)
+	if err != nil {
+		return nil, err
+	}
+	if u.Attributes == nil {
+		attrs = []byte("[]")
+	}
+	enabled := 0
+	if u.Enabled {
+		enabled = 1
+	}
+	f := u.Filter
+	return []any{u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status, enabled, string(attrs), u.Password, u.Extra,
+		nullable(u.AliasEmail), nullable(u.AliasPhone), nullable(u.AliasPreferred),
+		nullable(f["email"]), nullable(f["phone_number"]), nullable(f["name"]), nullable(f["given_name"]),
+		nullable(f["family_name"]), nullable(f["preferred_username"]), nullable(f["cognito:user_status"]), nullable(f["status"]),
+		ms(u.Created), ms(u.Modified)}, nil
+}
+
+// CreateUser stores a new user and its own identities in one transaction; a
+// taken username, sub, alias or identity answers a *storage.UniqueError.
+func (s *Store) CreateUser(ctx context.Context, u storage.User, ids ...storage.Identity) (storage.User, error) {
+	args, err := userArgs(&u)
+	if err != nil {
+		return u, err
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
+ alias_email, alias_phone, alias_preferred,
+ f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
+ created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`), args...)
+		if err != nil {
+			return err
+		}
+		if id, err := res.LastInsertId(); err == nil {
+			u.Seq = id
+		}
+		for _, id := range ids {
+			if err := s.insertIdentityTx(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return u, err
+}
+
+// GetUser reads a user by one of its unique keys.
+func (s *Store) GetUser(ctx context.Context, poolID string, by storage.UserLookup) (storage.User, error) {
+	col, ok := lookupColumn[by.Field]
+	if !ok {
+		return storage.User{}, fmt.Errorf("unknown user lookup %q", by.Field)
+	}
+	return scanUser(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+userCols+` FROM users WHERE pool_id = ? AND `+col+` = ?`), poolID, by.Value))
+}
+
+// ListUsers lists users in creation order, optionally filtered.
+func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.UserFilter, page storage.Page) ([]storage.User, error) {
+	q := `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND seq > ?`
+	args := []any{poolID, page.After}
+	if filter != nil {
+		col, ok := filterColumn[filter.Column]
+		if !ok {
+			return nil, fmt.Errorf("unknown filter column %q", filter.Column)
+		}
+		if filter.Prefix {
+			// A range keeps the index usable: [v, v+U+10FFFF).
+			q += ` AND ` + col + ` >= ? AND ` + col + ` < ?`
+			args = append(args, filter.Value, filter.Value+"\U0010FFFF")
+		} else {
+			q += ` AND ` + col + ` = ?`
+			args = append(args, filter.Value)
+		}
+	}
+	q += ` ORDER BY seq LIMIT ?`
+	args = append(args, limitOf(page))
+	rows, err := s.reader.QueryContext(ctx, s.d.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		if filter != nil && filter.Prefix && !strings.HasPrefix(u.Filter[filter.Column], filter.Value) {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) getUserTx(ctx context.Context, tx *sql.Tx, poolID, sub string) (storage.User, error) {
+	return scanUser(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`), poolID, sub))
+}
+
+func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, u *storage.User) error {
+	args, err := userArgs(u)
+	if err != nil {
+		return err
+	}
+	// pool_id and sub are the key and never change.
+	args = append(args[2:], u.PoolID, u.Sub)
+	return mustAffect(tx.ExecContext(ctx, s.d.rebind(`UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?, attributes = ?, password = ?, extra = ?,
+ alias_email = ?, alias_phone = ?, alias_preferred = ?,
+ f_email = ?, f_phone_number = ?, f_name = ?, f_given_name = ?, f_family_name = ?, f_preferred_username = ?, f_user_status = ?, f_status = ?,
+ created = ?, modified = ? WHERE pool_id = ? AND sub = ?`), args...))
+}
+
+// UpdateUser changes a user inside a transaction.
+func (s *Store) UpdateUser(ctx context.Context, poolID, sub string, fn func(*storage.User) error) (storage.User, error) {
+	var u storage.User
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = s.getUserTx(ctx, tx, poolID, sub); err != nil {
+			return err
+		}
+		if err := fn(&u); err != nil {
+			return err
+		}
+		return s.putUserTx(ctx, tx, &u)
+	})
+	return u, err
+}
+
+// DeleteUser removes a user and its identities (which frees them for linking).
+func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM identities WHERE pool_id = ? AND user_sub = ?`), poolID, sub); err != nil {
+			return err
+		}
+		return mustAffect(tx.ExecContext(ctx, s.d.rebind(`DELETE FROM users WHERE pool_id = ? AND sub = ?`), poolID, sub))
+	})
+}

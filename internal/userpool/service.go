@@ -1,0 +1,155 @@
+package userpool
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+// Service is the Cognito domain over a storage backend.
+type Service struct {
+	store     storage.Storage
+	accountID string
+	log       *slog.Logger
+	now       func() time.Time
+	pageKey   []byte
+	// fetch is the one outbound HTTP client (SAML metadata URLs).
+	fetch *http.Client
+}
+
+// Options configure a Service.
+type Options struct {
+	AccountID string
+	Logger    *slog.Logger
+	Now       func() time.Time
+	HTTP      *http.Client
+}
+
+// New makes a Service; it reads (or creates) the pagination token key.
+func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
+	key, err := st.Secret(ctx, "pagination-key", func() []byte {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		return b
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, fetch: o.HTTP}
+	if s.accountID == "" {
+		s.accountID = "123456789012"
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.fetch == nil {
+		s.fetch = &http.Client{Timeout: 5 * time.Second}
+	}
+	return s, nil
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+type regionKey struct{}
+
+// WithRegion tells the domain which region a call is made in: the SigV4
+// scope's region for a signed call.
+func WithRegion(ctx context.Context, region string) context.Context {
+	return context.WithValue(ctx, regionKey{}, region)
+}
+
+// RegionFrom is the region of the call.
+func RegionFrom(ctx context.Context) string {
+	r, _ := ctx.Value(regionKey{}).(string)
+	return r
+}
+
+// internal wraps an unexpected storage failure; its text never reaches a client.
+func internal(err error) error {
+	if _, ok := apierr.As(err); ok {
+		return err
+	}
+	return err
+}
+
+func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
+
+func uniqueField(err error) (string, bool) {
+	var ue *storage.UniqueError
+	if errors.As(err, &ue) {
+		return ue.Field, true
+	}
+	return "", false
+}
+
+// pageToken makes an opaque, tamper-evident pagination token: the cursor and
+// the scope it belongs to (operation, pool, filter), with an HMAC.
+func (s *Service) pageToken(scope string, after int64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(after))
+	m := hmac.New(sha256.New, s.pageKey)
+	m.Write([]byte(scope))
+	m.Write(b[:])
+	sum := m.Sum(nil)[:16]
+	return base64.RawURLEncoding.EncodeToString(append(b[:], sum...))
+}
+
+// pageCursor checks and opens a token made by pageToken for the same scope.
+func (s *Service) pageCursor(scope, token string) (int64, error) {
+	if token == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(token))
+	if err != nil || len(raw) != 24 {
+		return 0, apierr.Invalid("Invalid pagination token.")
+	}
+	m := hmac.New(sha256.New, s.pageKey)
+	m.Write([]byte(scope))
+	m.Write(raw[:8])
+	if !hmac.Equal(m.Sum(nil)[:16], raw[8:]) {
+		return 0, apierr.Invalid("Invalid pagination token.")
+	}
+	return int64(binary.BigEndian.Uint64(raw[:8])), nil
+}
+
+// page fetches limit+1 items to learn whether a next page exists.
+func nextToken[T any](s *Service, scope string, items []T, limit int, seq func(T) int64) ([]T, string) {
+	if len(items) > limit {
+		items = items[:limit]
+		return items, s.pageToken(scope, seq(items[len(items)-1]))
+	}
+	return items, ""
+}
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
