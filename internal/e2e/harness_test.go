@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/cognitod/cognitod/internal/api"
+	"github.com/cognitod/cognitod/internal/sigv4"
+	"github.com/cognitod/cognitod/internal/storage"
+	"github.com/cognitod/cognitod/internal/storage/sqlstore"
+	"github.com/cognitod/cognitod/internal/userpool"
+)
+
+const (
+	testKeyID  = "AKIDCOGNITODTEST"
+	testSecret = "cognitod-test-secret-key"
+)
+
+// env is one running server and an SDK client signed with its key.
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	url   string
+	c     *cip.Client
+	svc   *userpool.Service
+	store storage.Storage
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlstore.OpenSQLiteMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, st)
+}
+
+func newEnvOn(t *testing.T, st storage.Storage) *env {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := userpool.New(ctx, st, userpool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{
+		Service: svc,
+		Verifier: &sigv4.Verifier{Service: "cognito-idp", Lookup: func(id string) (string, bool) {
+			return testSecret, id == testKeyID
+		}},
+		DefaultRegion: "us-east-1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &env{t: t, ctx: ctx, url: hs.URL, c: client(hs.URL, "us-east-1", testKeyID, testSecret), svc: svc, store: st}
+}
+
+func client(url, region, key, secret string) *cip.Client {
+	return cip.New(cip.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Retryer:      aws.NopRetryer{},
+	})
+}
+
+// wantErr asserts the error code and, when msg is not empty, the exact message.
+func wantErr(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want %s, got success", code)
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("want API error %s, got %v", code, err)
+	}
+	if ae.ErrorCode() != code {
+		t.Fatalf("code = %s (%s), want %s", ae.ErrorCode(), ae.ErrorMessage(), code)
+	}
+	if msg != "" && ae.ErrorMessage() != msg {
+		t.Fatalf("message =\n  %q\nwant\n  %q", ae.ErrorMessage(), msg)
+	}
+}
+
+func must[T any](t *testing.T) func(v T, err error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func (e *env) pool(in *cip.CreateUserPoolInput) string {
+	e.t.Helper()
+	if in == nil {
+		in = &cip.CreateUserPoolInput{}
+	}
+	if in.PoolName == nil {
+		in.PoolName = aws.String("pool")
+	}
+	out, err := e.c.CreateUserPool(e.ctx, in)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return *out.UserPool.Id
+}
+
+func (e *env) user(pool, name string, attrs ...string) *types.UserType {
+	e.t.Helper()
+	var list []types.AttributeType
+	for i := 0; i+1 < len(attrs); i += 2 {
+		list = append(list, types.AttributeType{Name: aws.String(attrs[i]), Value: aws.String(attrs[i+1])})
+	}
+	out, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &pool, Username: &name, UserAttributes: list, MessageAction: types.MessageActionTypeSuppress})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out.User
+}
+
+func (e *env) idp(pool, name string, typ types.IdentityProviderTypeType, details map[string]string) {
+	e.t.Helper()
+	if details == nil {
+		details = map[string]string{"client_id": "cid", "client_secret": "secret", "authorize_scopes": "openid email"}
+		if typ == types.IdentityProviderTypeTypeOidc {
+			details["oidc_issuer"] = "https://idp.example.com"
+			details["attributes_request_method"] = "GET"
+		}
+		if typ == types.IdentityProviderTypeTypeSignInWithApple {
+			details = map[string]string{"client_id": "cid", "team_id": "T", "key_id": "K", "private_key": "PK", "authorize_scopes": "email"}
+		}
+	}
+	_, err := e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{UserPoolId: &pool, ProviderName: &name, ProviderType: typ, ProviderDetails: details})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// attrs reads a user's attributes as a map.
+func (e *env) attrs(pool, name string) map[string]string {
+	e.t.Helper()
+	out, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: &name})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, a := range out.UserAttributes {
+		m[*a.Name] = aws.ToString(a.Value)
+	}
+	return m
+}
