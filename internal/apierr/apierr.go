@@ -43,14 +43,14 @@ const (
 	UsernameExists              Code = "UsernameExistsException"
 
 	// Protocol-level codes answered before an operation runs.
-	IncompleteSignature          Code = "IncompleteSignatureException"
-	InvalidSignature             Code = "InvalidSignatureException"
-	MissingAuthenticationToken   Code = "MissingAuthenticationTokenException"
-	UnrecognizedClient           Code = "UnrecognizedClientException"
-	Serialization                Code = "SerializationException"
-	UnknownOperation             Code = "UnknownOperationException"
-	RequestEntityTooLarge        Code = "RequestEntityTooLargeException"
-	InvalidAction                Code = "InvalidActionException"
+	IncompleteSignature        Code = "IncompleteSignatureException"
+	InvalidSignature           Code = "InvalidSignatureException"
+	MissingAuthenticationToken Code = "MissingAuthenticationTokenException"
+	UnrecognizedClient         Code = "UnrecognizedClientException"
+	Serialization              Code = "SerializationException"
+	UnknownOperation           Code = "UnknownOperationException"
+	RequestEntityTooLarge      Code = "RequestEntityTooLargeException"
+	InvalidAction              Code = "InvalidActionException"
 )
 
 // statusOf maps every code to the HTTP status cognitod answers with. The live

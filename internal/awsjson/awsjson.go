@@ -28,7 +28,6 @@ func WriteJSON(w http.ResponseWriter, out any) {
 		body = b
 	}
 	w.Header().Set("Content-Type", ContentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -73,7 +76,30 @@ func client(url, region, key, secret string) *cip.Client {
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   &http.Client{Transport: ownBody{&http.Transport{MaxIdleConnsPerHost: 64}}},
 	})
+}
+
+// ownBody gives the transport its own copy of each request body. The SDK
+// closes the request body stream as soon as the response headers arrive;
+// against a server that answers as fast as cognitod, that can land while the
+// transport's write loop is still finishing, which closes the connection
+// under the response body (aws/aws-sdk-go-v2#1825, #2737; the SDK's default
+// retryer retries it, the tests' NopRetryer must not).
+type ownBody struct{ rt http.RoundTripper }
+
+func (o ownBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r2 := r.Clone(r.Context())
+		r2.Body = io.NopCloser(bytes.NewReader(b))
+		r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		r = r2
+	}
+	return o.rt.RoundTrip(r)
 }
 
 // wantErr asserts the error code and, when msg is not empty, the exact message.

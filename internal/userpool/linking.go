@@ -222,13 +222,13 @@ func (s *Service) AdminDisableProviderForUser(ctx context.Context, in *AdminDisa
 		}
 		return nil, err
 	case err == nil && id.Primary:
-		return nil, s.disableFederatedUser(ctx, p, id.UserSub, now)
+		return nil, s.disableFederatedUser(ctx, p, id.UserSub)
 	case !isNotFound(err):
 		return nil, err
 	}
 	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "username", Value: p.key(FederatedUsername(name, value))})
 	if err == nil && u.Status == StatusExternalProvider {
-		return nil, s.disableFederatedUser(ctx, p, u.Sub, now)
+		return nil, s.disableFederatedUser(ctx, p, u.Sub)
 	}
 	if err != nil && !isNotFound(err) {
 		return nil, err
@@ -236,7 +236,7 @@ func (s *Service) AdminDisableProviderForUser(ctx context.Context, in *AdminDisa
 	return nil, errNotLinked
 }
 
-func (s *Service) disableFederatedUser(ctx context.Context, p *pool, sub string, now interface{ UnixMilli() int64 }) error {
+func (s *Service) disableFederatedUser(ctx context.Context, p *pool, sub string) error {
 	_, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
 		u.Enabled = false
 		p.index(u)

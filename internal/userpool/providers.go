@@ -448,4 +448,3 @@ func (s *Service) ListIdentityProviders(ctx context.Context, in *ListIdentityPro
 	}
 	return res, nil
 }
-

@@ -18,8 +18,8 @@ type SAMLMetadata struct {
 }
 
 type mdEntity struct {
-	XMLName xml.Name `xml:"EntityDescriptor"`
-	EntityID string  `xml:"entityID,attr"`
+	XMLName  xml.Name `xml:"EntityDescriptor"`
+	EntityID string   `xml:"entityID,attr"`
 	IDP      []struct {
 		Keys []struct {
 			Use  string `xml:"use,attr"`

@@ -78,14 +78,6 @@ func RegionFrom(ctx context.Context) string {
 	return r
 }
 
-// internal wraps an unexpected storage failure; its text never reaches a client.
-func internal(err error) error {
-	if _, ok := apierr.As(err); ok {
-		return err
-	}
-	return err
-}
-
 func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
 
 func uniqueField(err error) (string, bool) {

@@ -430,4 +430,3 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 	})
 	return nil, err
 }
-

@@ -1,0 +1,24 @@
+GO ?= go
+
+.PHONY: build test race lint fuzz run
+
+build:
+	$(GO) build -o bin/cognitod ./cmd/cognitod
+
+# The whole suite, race detector on; fuzz targets run through their seed corpus.
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	gofmt -l . | tee /dev/stderr | (! read)
+
+# A short fuzzing session per target (not part of test).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime 30s ./internal/sigv4
+	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 30s ./internal/sigv4
+	$(GO) test -run '^$$' -fuzz FuzzDispatch -fuzztime 30s ./internal/api
+	$(GO) test -run '^$$' -fuzz FuzzParseFilter -fuzztime 30s ./internal/userpool
+
+run:
+	$(GO) run ./cmd/cognitod

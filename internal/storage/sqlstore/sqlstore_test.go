@@ -1,0 +1,61 @@
+package sqlstore
+
+import (
+	"context"
+	"testing"
+
+	"github.com/cognitod/cognitod/internal/storage"
+	"github.com/cognitod/cognitod/internal/storage/conformance"
+)
+
+func TestConformanceSQLiteFile(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) storage.Storage {
+		s, err := OpenSQLite(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestConformanceSQLiteMemory(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) storage.Storage {
+		s, err := OpenSQLiteMemory(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// Reopening a file database keeps its data and applies no migration twice.
+func TestReopen(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreatePool(ctx, storage.Pool{ID: "us-east-1_a", Region: "us-east-1", Config: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = OpenSQLite(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.GetPool(ctx, "us-east-1_a"); err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	if err := s.writer.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q %v", mode, err)
+	}
+	var sync int
+	if err := s.writer.QueryRow("PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+		t.Fatalf("synchronous = %d %v, want 2 (FULL)", sync, err)
+	}
+}
