@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"regexp"
@@ -55,7 +56,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		raw = []byte(expandEnv(string(raw), getenv))
 		dec := yaml.NewDecoder(bytes.NewReader(raw))
 		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil && !errors.Is(err, errEOF(err)) {
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 			return c, fmt.Errorf("config %s: %w", *file, err)
 		}
 	}
@@ -83,13 +84,6 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		}
 	})
 	return c, c.Validate()
-}
-
-func errEOF(err error) error {
-	if err != nil && err.Error() == "EOF" {
-		return err
-	}
-	return errors.New("not EOF")
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)

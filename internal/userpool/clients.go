@@ -280,16 +280,11 @@ func (s *Service) CreateUserPoolClient(ctx context.Context, in *CreateUserPoolCl
 		return nil, err
 	}
 	now := s.clock()
-	sc := storage.Client{PoolID: p.ID, Name: c.ClientName, Created: now, Modified: now}
-	for attempt := 0; ; attempt++ {
-		sc.ID = randomString(26, "abcdefghijklmnopqrstuvwxyz0123456789")
-		sc.Config = mustJSON(c)
-		err = s.store.CreateClient(ctx, sc)
-		if _, dup := uniqueField(err); dup && attempt < 3 {
-			continue
-		}
-		break
-	}
+	sc := storage.Client{PoolID: p.ID, Name: c.ClientName, Config: mustJSON(c), Created: now, Modified: now}
+	err = withFreshID(func() string { return randomString(26, "abcdefghijklmnopqrstuvwxyz0123456789") }, func(id string) error {
+		sc.ID = id
+		return s.store.CreateClient(ctx, sc)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -402,20 +397,12 @@ func (s *Service) ListUserPoolClients(ctx context.Context, in *ListUserPoolClien
 	if err != nil {
 		return nil, err
 	}
-	scope := "clients/" + p.ID
-	after, err := s.pageCursor(scope, in.NextToken)
+	list, next, err := listPage(s, "clients/"+p.ID, in.NextToken, in.MaxResults,
+		func(pg storage.Page) ([]storage.Client, error) { return s.store.ListClients(ctx, p.ID, pg) },
+		func(c storage.Client) int64 { return c.Seq })
 	if err != nil {
 		return nil, err
 	}
-	limit := in.MaxResults
-	if limit == 0 {
-		limit = 60
-	}
-	list, err := s.store.ListClients(ctx, p.ID, storage.Page{Limit: limit + 1, After: after})
-	if err != nil {
-		return nil, err
-	}
-	list, next := nextToken(s, scope, list, limit, func(c storage.Client) int64 { return c.Seq })
 	out := make([]UserPoolClientDescription, 0, len(list))
 	for _, c := range list {
 		out = append(out, UserPoolClientDescription{ClientId: c.ID, UserPoolId: c.PoolID, ClientName: c.Name})

@@ -102,20 +102,12 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (map[string
 			}
 		}
 	}
-	scope := "users/" + p.ID + "/" + in.Filter
-	after, err := s.pageCursor(scope, in.PaginationToken)
+	users, next, err := listPage(s, "users/"+p.ID+"/"+in.Filter, in.PaginationToken, in.Limit,
+		func(pg storage.Page) ([]storage.User, error) { return s.store.ListUsers(ctx, p.ID, filter, pg) },
+		func(u storage.User) int64 { return u.Seq })
 	if err != nil {
 		return nil, err
 	}
-	limit := in.Limit
-	if limit == 0 {
-		limit = 60
-	}
-	users, err := s.store.ListUsers(ctx, p.ID, filter, storage.Page{Limit: limit + 1, After: after})
-	if err != nil {
-		return nil, err
-	}
-	users, next := nextToken(s, scope, users, limit, func(u storage.User) int64 { return u.Seq })
 	ids, err := s.identitiesOf(ctx, p.ID, users...)
 	if err != nil {
 		return nil, err

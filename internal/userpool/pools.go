@@ -135,21 +135,11 @@ func (s *Service) CreateUserPool(ctx context.Context, in poolRequest) (map[strin
 	if _, ok := cfg["UsernameConfiguration"]; !ok {
 		cfg["UsernameConfiguration"] = mustJSON(map[string]bool{"CaseSensitive": true})
 	}
-	var sp storage.Pool
-	for attempt := 0; ; attempt++ {
-		sp = storage.Pool{
-			ID:      region + "_" + randomString(9, alnum),
-			Region:  region,
-			Name:    str(in["PoolName"]),
-			Config:  mustJSON(cfg),
-			Created: now, Modified: now,
-		}
-		err = s.store.CreatePool(ctx, sp)
-		if _, dup := uniqueField(err); dup && attempt < 3 {
-			continue
-		}
-		break
-	}
+	sp := storage.Pool{Region: region, Name: str(in["PoolName"]), Config: mustJSON(cfg), Created: now, Modified: now}
+	err = withFreshID(func() string { return region + "_" + randomString(9, alnum) }, func(id string) error {
+		sp.ID = id
+		return s.store.CreatePool(ctx, sp)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -258,17 +248,12 @@ type ListUserPoolsInput struct {
 // ListUserPools lists the pools of the caller's region.
 func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (map[string]any, error) {
 	region := RegionFrom(ctx)
-	scope := "pools/" + region
-	after, err := s.pageCursor(scope, in.NextToken)
+	pools, next, err := listPage(s, "pools/"+region, in.NextToken, in.MaxResults,
+		func(pg storage.Page) ([]storage.Pool, error) { return s.store.ListPools(ctx, region, pg) },
+		func(p storage.Pool) int64 { return p.Seq })
 	if err != nil {
 		return nil, err
 	}
-	limit := in.MaxResults
-	pools, err := s.store.ListPools(ctx, region, storage.Page{Limit: limit + 1, After: after})
-	if err != nil {
-		return nil, err
-	}
-	pools, next := nextToken(s, scope, pools, limit, func(p storage.Pool) int64 { return p.Seq })
 	out := make([]UserPoolDescriptionType, 0, len(pools))
 	for _, sp := range pools {
 		p, err := decodePool(sp)

@@ -424,20 +424,12 @@ func (s *Service) ListIdentityProviders(ctx context.Context, in *ListIdentityPro
 	if err != nil {
 		return nil, err
 	}
-	scope := "idps/" + p.ID
-	after, err := s.pageCursor(scope, in.NextToken)
+	list, next, err := listPage(s, "idps/"+p.ID, in.NextToken, in.MaxResults,
+		func(pg storage.Page) ([]storage.Provider, error) { return s.store.ListProviders(ctx, p.ID, pg) },
+		func(pr storage.Provider) int64 { return pr.Seq })
 	if err != nil {
 		return nil, err
 	}
-	limit := in.MaxResults
-	if limit == 0 {
-		limit = 60
-	}
-	list, err := s.store.ListProviders(ctx, p.ID, storage.Page{Limit: limit + 1, After: after})
-	if err != nil {
-		return nil, err
-	}
-	list, next := nextToken(s, scope, list, limit, func(pr storage.Provider) int64 { return pr.Seq })
 	out := make([]ProviderDescription, 0, len(list))
 	for _, pr := range list {
 		out = append(out, ProviderDescription{ProviderName: pr.Name, ProviderType: pr.Type, CreationDate: awsjson.T(pr.Created), LastModifiedDate: awsjson.T(pr.Modified)})

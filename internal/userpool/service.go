@@ -118,13 +118,40 @@ func (s *Service) pageCursor(scope, token string) (int64, error) {
 	return int64(binary.BigEndian.Uint64(raw[:8])), nil
 }
 
-// page fetches limit+1 items to learn whether a next page exists.
-func nextToken[T any](s *Service, scope string, items []T, limit int, seq func(T) int64) ([]T, string) {
+// listPage reads one page of a list: it opens the caller's token (made for
+// the same scope), fetches limit+1 items to learn whether a next page
+// exists, and makes the next token. A limit of 0 means the usual 60.
+func listPage[T any](s *Service, scope, token string, limit int, fetch func(storage.Page) ([]T, error), seq func(T) int64) ([]T, string, error) {
+	after, err := s.pageCursor(scope, token)
+	if err != nil {
+		return nil, "", err
+	}
+	if limit == 0 {
+		limit = 60
+	}
+	items, err := fetch(storage.Page{Limit: limit + 1, After: after})
+	if err != nil {
+		return nil, "", err
+	}
 	if len(items) > limit {
 		items = items[:limit]
-		return items, s.pageToken(scope, seq(items[len(items)-1]))
+		return items, s.pageToken(scope, seq(items[len(items)-1])), nil
 	}
-	return items, ""
+	return items, "", nil
+}
+
+// withFreshID retries create with a new random id when the id is taken.
+func withFreshID(newID func() string, create func(id string) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if err = create(newID()); err == nil {
+			return nil
+		}
+		if _, dup := uniqueField(err); !dup {
+			return err
+		}
+	}
+	return err
 }
 
 func randomString(n int, alphabet string) string {
