@@ -128,6 +128,9 @@ type Client struct {
 // Storage is everything cognitod keeps. Every method is atomic; update
 // functions run inside the transaction and must not make network calls.
 type Storage interface {
+	Tokens
+	Groups
+
 	Ping(ctx context.Context) error
 	Close() error
 

@@ -75,6 +75,9 @@ func (s *Store) DeletePool(ctx context.Context, id string) error {
 		// so that the work does not depend on cascade support.
 		for _, q := range []string{
 			`DELETE FROM identities WHERE pool_id = ?`,
+			`DELETE FROM group_members WHERE pool_id = ?`,
+			`DELETE FROM user_groups WHERE pool_id = ?`,
+			`DELETE FROM refresh_tokens WHERE pool_id = ?`,
 			`DELETE FROM idp_identifiers WHERE pool_id = ?`,
 			`DELETE FROM identity_providers WHERE pool_id = ?`,
 			`DELETE FROM user_pool_clients WHERE pool_id = ?`,

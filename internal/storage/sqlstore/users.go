@@ -204,9 +204,24 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, sub string, fn func(*sto
 // DeleteUser removes a user and its identities (which frees them for linking).
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM identities WHERE pool_id = ? AND user_sub = ?`), poolID, sub); err != nil {
-			return err
+		for _, q := range []string{
+			`DELETE FROM identities WHERE pool_id = ? AND user_sub = ?`,
+			`DELETE FROM group_members WHERE pool_id = ? AND user_sub = ?`,
+			`DELETE FROM refresh_tokens WHERE pool_id = ? AND user_sub = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, s.d.rebind(q), poolID, sub); err != nil {
+				return err
+			}
 		}
 		return mustAffect(tx.ExecContext(ctx, s.d.rebind(`DELETE FROM users WHERE pool_id = ? AND sub = ?`), poolID, sub))
 	})
+}
+
+// prefixed qualifies every column of a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,0 +1,56 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// RefreshToken is one refresh token lineage. Its ID is the origin_jti of
+// every token issued from it, so revoking it revokes them too.
+type RefreshToken struct {
+	ID       string
+	PoolID   string
+	ClientID string
+	UserSub  string
+	AuthTime time.Time
+	Created  time.Time
+	Expires  time.Time
+	Revoked  bool
+}
+
+// Group is a user pool group.
+type Group struct {
+	Seq         int64
+	PoolID      string
+	Name        string
+	Description string
+	RoleArn     string
+	Precedence  *int
+	Created     time.Time
+	Modified    time.Time
+}
+
+// Tokens keeps refresh tokens.
+type Tokens interface {
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
+	RevokeRefreshToken(ctx context.Context, id string) error
+	// RevokeUserTokens revokes every refresh token of a user (global sign-out).
+	RevokeUserTokens(ctx context.Context, poolID, userSub string) error
+}
+
+// Groups keeps groups and their members.
+type Groups interface {
+	CreateGroup(ctx context.Context, g Group) error
+	GetGroup(ctx context.Context, poolID, name string) (Group, error)
+	ListGroups(ctx context.Context, poolID string, page Page) ([]Group, error)
+	UpdateGroup(ctx context.Context, poolID, name string, fn func(*Group) error) (Group, error)
+	DeleteGroup(ctx context.Context, poolID, name string) error
+	// AddMember is idempotent; a missing group or user answers ErrNotFound.
+	AddMember(ctx context.Context, poolID, group, userSub string) error
+	RemoveMember(ctx context.Context, poolID, group, userSub string) error
+	// GroupsOf lists a user's groups; page.After is a group Seq.
+	GroupsOf(ctx context.Context, poolID, userSub string, page Page) ([]Group, error)
+	// MembersOf lists a group's users; page.After is a user Seq.
+	MembersOf(ctx context.Context, poolID, group string, page Page) ([]User, error)
+}
