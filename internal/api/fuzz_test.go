@@ -33,7 +33,7 @@ func FuzzDispatch(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv, err := New(Config{Service: svc, DefaultRegion: "us-east-1",
+	srv, err := New(Config{Service: svc,
 		Verifier: &sigv4.Verifier{Service: "cognito-idp", Lookup: func(string) (string, bool) { return "s", true }}})
 	if err != nil {
 		f.Fatal(err)

@@ -53,7 +53,7 @@ func TestGoldenSDKRequestsThroughDispatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	var clock time.Time
-	srv, err := New(Config{Service: svc, DefaultRegion: "us-east-1", Verifier: &sigv4.Verifier{
+	srv, err := New(Config{Service: svc, Verifier: &sigv4.Verifier{
 		Service: "cognito-idp",
 		Lookup: func(id string) (string, bool) {
 			return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", id == "AKIDEXAMPLE"

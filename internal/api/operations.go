@@ -79,5 +79,39 @@ func operations(s *userpool.Service) map[string]handler {
 
 		"AdminLinkProviderForUser":    op(s.AdminLinkProviderForUser),
 		"AdminDisableProviderForUser": op(s.AdminDisableProviderForUser),
+
+		"SignUp":                 op(s.SignUp),
+		"ConfirmSignUp":          op(s.ConfirmSignUp),
+		"AdminConfirmSignUp":     op(s.AdminConfirmSignUp),
+		"ResendConfirmationCode": op(s.ResendConfirmationCode),
+		"ForgotPassword":         op(s.ForgotPassword),
+		"ConfirmForgotPassword":  op(s.ConfirmForgotPassword),
+		"AdminResetUserPassword": op(s.AdminResetUserPassword),
+
+		"InitiateAuth":                op(s.InitiateAuth),
+		"AdminInitiateAuth":           op(s.AdminInitiateAuth),
+		"RespondToAuthChallenge":      op(s.RespondToAuthChallenge),
+		"AdminRespondToAuthChallenge": op(s.AdminRespondToAuthChallenge),
+
+		"GetUser":                          op(s.GetUser),
+		"UpdateUserAttributes":             op(s.UpdateUserAttributes),
+		"DeleteUser":                       op(s.DeleteUser),
+		"DeleteUserAttributes":             op(s.DeleteUserAttributes),
+		"ChangePassword":                   op(s.ChangePassword),
+		"GlobalSignOut":                    op(s.GlobalSignOut),
+		"AdminUserGlobalSignOut":           op(s.AdminUserGlobalSignOut),
+		"RevokeToken":                      op(s.RevokeToken),
+		"GetUserAttributeVerificationCode": op(s.GetUserAttributeVerificationCode),
+		"VerifyUserAttribute":              op(s.VerifyUserAttribute),
+
+		"CreateGroup":              op(s.CreateGroup),
+		"GetGroup":                 op(s.GetGroup),
+		"ListGroups":               op(s.ListGroups),
+		"UpdateGroup":              op(s.UpdateGroup),
+		"DeleteGroup":              op(s.DeleteGroup),
+		"AdminAddUserToGroup":      op(s.AdminAddUserToGroup),
+		"AdminRemoveUserFromGroup": op(s.AdminRemoveUserFromGroup),
+		"AdminListGroupsForUser":   op(s.AdminListGroupsForUser),
+		"ListUsersInGroup":         op(s.ListUsersInGroup),
 	}
 }

@@ -26,21 +26,19 @@ const MaxBodyBytes = 1 << 20
 
 // Server is the cognito-idp JSON API handler.
 type Server struct {
-	model         *validate.Model
-	ops           map[string]handler
-	verifier      *sigv4.Verifier
-	defaultRegion string
-	log           *slog.Logger
-	metrics       *Metrics
+	model    *validate.Model
+	ops      map[string]handler
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+	metrics  *Metrics
 }
 
 // Config configures a Server.
 type Config struct {
-	Service       *userpool.Service
-	Verifier      *sigv4.Verifier
-	DefaultRegion string
-	Logger        *slog.Logger
-	Metrics       *Metrics
+	Service  *userpool.Service
+	Verifier *sigv4.Verifier
+	Logger   *slog.Logger
+	Metrics  *Metrics
 }
 
 // New makes the API handler.
@@ -57,7 +55,7 @@ func New(c Config) (*Server, error) {
 	if mt == nil {
 		mt = NewMetrics()
 	}
-	return &Server{model: m, ops: operations(c.Service), verifier: c.Verifier, defaultRegion: c.DefaultRegion, log: log, metrics: mt}, nil
+	return &Server{model: m, ops: operations(c.Service), verifier: c.Verifier, log: log, metrics: mt}, nil
 }
 
 // Implemented lists the operations served.
@@ -127,7 +125,9 @@ func (s *Server) call(r *http.Request) (string, any, error) {
 		}
 		return name, nil, apierr.New(apierr.Serialization, "Could not read the request body.")
 	}
-	region := s.defaultRegion
+	// An unsigned call finds its pool through the client or pool it names,
+	// so it is not bound to a region.
+	region := ""
 	if !mop.Anonymous() {
 		v, aerr := s.verifier.Verify(r, body)
 		if aerr != nil {

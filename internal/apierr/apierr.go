@@ -35,6 +35,7 @@ const (
 	UnexpectedLambda            Code = "UnexpectedLambdaException"
 	UnsupportedIdentityProvider Code = "UnsupportedIdentityProviderException"
 	UnsupportedOperation        Code = "UnsupportedOperationException"
+	UnsupportedTokenType        Code = "UnsupportedTokenTypeException"
 	UnsupportedUserState        Code = "UnsupportedUserStateException"
 	UserLambdaValidation        Code = "UserLambdaValidationException"
 	UserNotConfirmed            Code = "UserNotConfirmedException"
@@ -80,6 +81,7 @@ var statusOf = map[Code]int{
 	UnexpectedLambda:            http.StatusBadRequest,
 	UnsupportedIdentityProvider: http.StatusBadRequest,
 	UnsupportedOperation:        http.StatusBadRequest,
+	UnsupportedTokenType:        http.StatusBadRequest,
 	UnsupportedUserState:        http.StatusBadRequest,
 	UserLambdaValidation:        http.StatusBadRequest,
 	UserNotConfirmed:            http.StatusBadRequest,

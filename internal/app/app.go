@@ -13,6 +13,8 @@ import (
 
 	"github.com/cognitod/cognitod/internal/api"
 	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/hostedui"
+	"github.com/cognitod/cognitod/internal/outbox"
 	"github.com/cognitod/cognitod/internal/sigv4"
 	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
@@ -29,9 +31,27 @@ func OpenStorage(ctx context.Context, c config.Config) (storage.Storage, error) 
 	}
 }
 
-// Handler builds cognitod's whole HTTP handler over a storage backend.
-func Handler(ctx context.Context, st storage.Storage, c config.Config, creds Credentials, log *slog.Logger) (http.Handler, error) {
-	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log})
+// Built is a wired cognitod: its HTTP handler and the parts tests reach into.
+type Built struct {
+	Handler http.Handler
+	Service *userpool.Service
+	Outbox  *outbox.Outbox
+}
+
+// Build wires cognitod over a storage backend.
+func Build(ctx context.Context, st storage.Storage, c config.Config, creds Credentials, log *slog.Logger) (*Built, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	box := outbox.New("")
+	if c.Storage == "sqlite" {
+		box = outbox.New(filepath.Join(c.DataDir, "outbox.jsonl"))
+	}
+	baseURL := c.BaseURL
+	if baseURL == "" {
+		baseURL = "http://" + c.Addr
+	}
+	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box})
 	if err != nil {
 		return nil, err
 	}
@@ -44,9 +64,8 @@ func Handler(ctx context.Context, st storage.Storage, c config.Config, creds Cre
 			}
 			return "", false
 		}},
-		DefaultRegion: c.Region,
-		Logger:        log,
-		Metrics:       metrics,
+		Logger:  log,
+		Metrics: metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -71,8 +90,10 @@ func Handler(ctx context.Context, st storage.Storage, c config.Config, creds Cre
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		_, _ = metrics.WriteTo(w)
 	})
+	mux.Handle("GET /_cognitod/outbox", box.Handler())
+	mux.Handle("GET /{pool}/.well-known/", hostedui.WellKnown(svc))
 	mux.Handle("/", apiServer)
-	return mux, nil
+	return &Built{Handler: mux, Service: svc, Outbox: box}, nil
 }
 
 // Run serves until ctx is cancelled, then stops accepting, lets in-flight
@@ -87,15 +108,19 @@ func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logge
 		return fmt.Errorf("open storage: %w", err)
 	}
 	defer st.Close()
-	h, err := Handler(ctx, st, c, creds, log)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + ln.Addr().String()
+	}
+	b, err := Build(ctx, st, c, creds, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{Handler: b.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	where := "memory (nothing is kept after exit)"
 	if c.Storage == "sqlite" {
 		abs, _ := filepath.Abs(filepath.Join(c.DataDir, "cognitod.db"))
@@ -103,6 +128,7 @@ func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logge
 	}
 	fmt.Fprintf(banner, "cognitod listening on http://%s\n", ln.Addr())
 	fmt.Fprintf(banner, "  data:       %s\n", where)
+	fmt.Fprintf(banner, "  issuer:     %s/<poolId>   outbox: %s/_cognitod/outbox\n", c.BaseURL, c.BaseURL)
 	fmt.Fprintf(banner, "  region:     %s (default; signed calls use their SigV4 scope's region)\n", c.Region)
 	fmt.Fprintf(banner, "  access key: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n", creds.AccessKeyID, creds.SecretAccessKey)
 	fmt.Fprintf(banner, "  try:        aws --endpoint-url http://%s cognito-idp list-user-pools --max-results 10\n", ln.Addr())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -24,6 +25,9 @@ type Config struct {
 	AccessKeyID     string `yaml:"access_key_id"`
 	SecretAccessKey string `yaml:"secret_access_key"`
 	LogLevel        string `yaml:"log_level"`
+	// BaseURL is the URL clients reach cognitod at; token issuers are
+	// BaseURL/<poolId>. Default: http://<addr>.
+	BaseURL string `yaml:"base_url"`
 }
 
 // Defaults are the values used when nothing else sets them.
@@ -42,6 +46,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	storage := fs.String("storage", c.Storage, "storage backend: sqlite (file in --data-dir) or memory")
 	file := fs.String("config", "", "optional YAML configuration file")
 	logLevel := fs.String("log-level", c.LogLevel, "log level: debug, info, warn, error")
+	baseURL := fs.String("base-url", "", "public URL of this server (token issuer prefix); default http://ADDR")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -81,8 +86,13 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			c.Storage = *storage
 		case "log-level":
 			c.LogLevel = *logLevel
+		case "base-url":
+			c.BaseURL = *baseURL
 		}
 	})
+	if v := getenv("COGNITOD_BASE_URL"); v != "" && c.BaseURL == "" {
+		c.BaseURL = v
+	}
 	return c, c.Validate()
 }
 
@@ -122,6 +132,11 @@ func (c Config) Validate() error {
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		errs = append(errs, errors.New("access key: set both COGNITOD_ACCESS_KEY_ID and COGNITOD_SECRET_ACCESS_KEY, or neither"))
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("base_url %q: want http(s)://host[:port]", c.BaseURL))
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

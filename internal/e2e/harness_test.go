@@ -15,8 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/cognitod/cognitod/internal/api"
-	"github.com/cognitod/cognitod/internal/sigv4"
+	"github.com/cognitod/cognitod/internal/app"
+	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/outbox"
 	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
 	"github.com/cognitod/cognitod/internal/userpool"
@@ -33,8 +34,9 @@ type env struct {
 	ctx   context.Context
 	url   string
 	c     *cip.Client
-	svc   *userpool.Service
-	store storage.Storage
+	svc    *userpool.Service
+	store  storage.Storage
+	outbox *outbox.Outbox
 }
 
 func newEnv(t *testing.T) *env {
@@ -51,23 +53,18 @@ func newEnv(t *testing.T) *env {
 func newEnvOn(t *testing.T, st storage.Storage) *env {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := userpool.New(ctx, st, userpool.Options{})
+	hs := httptest.NewUnstartedServer(nil)
+	url := "http://" + hs.Listener.Addr().String()
+	cfg := config.Defaults()
+	cfg.Storage, cfg.BaseURL, cfg.Addr = "memory", url, hs.Listener.Addr().String()
+	b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.New(api.Config{
-		Service: svc,
-		Verifier: &sigv4.Verifier{Service: "cognito-idp", Lookup: func(id string) (string, bool) {
-			return testSecret, id == testKeyID
-		}},
-		DefaultRegion: "us-east-1",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
+	hs.Config.Handler = b.Handler
+	hs.Start()
 	t.Cleanup(hs.Close)
-	return &env{t: t, ctx: ctx, url: hs.URL, c: client(hs.URL, "us-east-1", testKeyID, testSecret), svc: svc, store: st}
+	return &env{t: t, ctx: ctx, url: url, c: client(url, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}
 }
 
 func client(url, region, key, secret string) *cip.Client {

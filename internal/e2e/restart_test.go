@@ -66,12 +66,11 @@ func startBinary(t *testing.T, bin, addr, dataDir string, env ...string) (*exec.
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				var banner []string
-				for len(banner) < 4 {
-					l, ok := <-lines
-					if !ok {
+				for l := range lines {
+					banner = append(banner, l)
+					if strings.HasPrefix(l, "  try:") {
 						break
 					}
-					banner = append(banner, l)
 				}
 				return cmd, strings.Join(banner, "\n")
 			}

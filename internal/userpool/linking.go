@@ -31,6 +31,10 @@ type userExtra struct {
 	// PasswordSignInDisabled: AdminDisableProviderForUser with ProviderName
 	// Cognito stops the user's password sign-in (Enabled stays true).
 	PasswordSignInDisabled bool `json:"passwordSignInDisabled,omitempty"`
+	// SignedOutAt (ms): access tokens issued before it are revoked.
+	SignedOutAt int64 `json:"signedOutAt,omitempty"`
+	// Codes are the user's outstanding one-time codes, by purpose.
+	Codes map[string]codeRecord `json:"codes,omitempty"`
 }
 
 func extraOf(u *storage.User) userExtra {

@@ -7,29 +7,44 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/auth"
 )
 
 // passwordRecord is how a password is kept: PBKDF2-SHA256 with a random salt.
 // Passwords that cognitod generates itself carry 128 bits of randomness, so
 // they are hashed with one round; passwords people choose get many.
 type passwordRecord struct {
-	Alg        string `json:"alg"`
-	Iterations int    `json:"iter"`
-	Salt       []byte `json:"salt"`
-	Hash       []byte `json:"hash"`
+	Alg        string         `json:"alg"`
+	Iterations int            `json:"iter"`
+	Salt       []byte         `json:"salt"`
+	Hash       []byte         `json:"hash"`
+	SRP        *auth.Verifier `json:"srp,omitempty"`
+	// Set is when the password was set (temporary passwords expire).
+	Set int64 `json:"set"`
 }
 
 const chosenPasswordRounds = 10000
 
-func hashPassword(password string, rounds int) []byte {
+// hashPassword keeps a password as a PBKDF2 hash (for password flows) and
+// an SRP verifier (for USER_SRP_AUTH); SRP binds it to the pool and the
+// user's real username (USER_ID_FOR_SRP), which never change.
+func hashPassword(poolID, username, password string, rounds int, now time.Time) []byte {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
 	h, _ := pbkdf2.Key(sha256.New, password, salt, rounds, 32)
-	b, _ := json.Marshal(passwordRecord{Alg: "pbkdf2-sha256", Iterations: rounds, Salt: salt, Hash: h})
+	v := auth.NewVerifier(poolID, username, password)
+	b, _ := json.Marshal(passwordRecord{Alg: "pbkdf2-sha256", Iterations: rounds, Salt: salt, Hash: h, SRP: &v, Set: now.UnixMilli()})
 	return b
+}
+
+func passwordOf(record []byte) passwordRecord {
+	var r passwordRecord
+	_ = json.Unmarshal(record, &r)
+	return r
 }
 
 // checkPassword compares in constant time.

@@ -328,3 +328,9 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *struct{ UserPoolId str
 	}
 	return nil, err
 }
+
+// PoolExists reports whether a pool exists (in any region).
+func (s *Service) PoolExists(ctx context.Context, id string) bool {
+	_, err := s.store.GetPool(ctx, id)
+	return err == nil
+}

@@ -5,8 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -14,7 +16,10 @@ import (
 	"time"
 
 	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/auth"
+	"github.com/cognitod/cognitod/internal/outbox"
 	"github.com/cognitod/cognitod/internal/storage"
+	"github.com/cognitod/cognitod/internal/tokens"
 )
 
 // Service is the Cognito domain over a storage backend.
@@ -25,7 +30,11 @@ type Service struct {
 	now       func() time.Time
 	pageKey   []byte
 	// fetch is the one outbound HTTP client (SAML metadata URLs).
-	fetch *http.Client
+	fetch   *http.Client
+	keys    *tokens.Keys
+	sealer  *auth.Sealer
+	baseURL string
+	outbox  *outbox.Outbox
 }
 
 // Options configure a Service.
@@ -34,6 +43,10 @@ type Options struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	HTTP      *http.Client
+	// BaseURL is the public URL of this server; token issuers are BaseURL/<poolId>.
+	BaseURL string
+	// Outbox receives the messages Cognito would send (nil: kept in memory).
+	Outbox *outbox.Outbox
 }
 
 // New makes a Service; it reads (or creates) the pagination token key.
@@ -46,7 +59,23 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, fetch: o.HTTP}
+	sealKey, err := st.Secret(ctx, "seal-key", func() []byte {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		return b
+	})
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := auth.NewSealer(sealKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, fetch: o.HTTP,
+		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox}
+	if s.outbox == nil {
+		s.outbox = outbox.New("")
+	}
 	if s.accountID == "" {
 		s.accountID = "123456789012"
 	}
@@ -172,3 +201,18 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// Issuer is the `iss` of a pool's tokens.
+func (s *Service) Issuer(poolID string) string { return s.baseURL + "/" + poolID }
+
+// Keys are the token signing keys (for the JWKS endpoint).
+func (s *Service) Keys() *tokens.Keys { return s.keys }
+
+func jsonInto(raw []byte, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
+}
+
+func constantEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -129,13 +129,15 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if err := p.checkRequired(&u); err != nil {
 		return nil, err
 	}
-	if in.TemporaryPassword != nil && *in.TemporaryPassword != "" {
+	temp := deref(in.TemporaryPassword)
+	if temp != "" {
 		if err := checkPolicy(p.Policy, *in.TemporaryPassword); err != nil {
 			return nil, err
 		}
-		u.Password = hashPassword(*in.TemporaryPassword, chosenPasswordRounds)
+		u.Password = hashPassword(p.ID, u.Username, *in.TemporaryPassword, chosenPasswordRounds, now)
 	} else {
-		u.Password = hashPassword(temporaryPassword(p.Policy), 1)
+		temp = temporaryPassword(p.Policy)
+		u.Password = hashPassword(p.ID, u.Username, temp, 1, now)
 	}
 	p.index(&u)
 	created, err := s.store.CreateUser(ctx, u)
@@ -158,6 +160,9 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if in.MessageAction != "SUPPRESS" {
+		s.deliver(p, &created, "AdminCreateUser", "", temp, in.DesiredDeliveryMediums)
 	}
 	return map[string]any{"User": userType(&created, nil)}, nil
 }
@@ -227,8 +232,9 @@ func (s *Service) resendInvitation(ctx context.Context, p *pool, in *AdminCreate
 	if u.Status != StatusForceChangePassword {
 		return nil, apierr.New(apierr.UnsupportedUserState, "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
 	}
+	temp := temporaryPassword(p.Policy)
 	u, err = s.store.UpdateUser(ctx, p.ID, u.Sub, func(x *storage.User) error {
-		x.Password = hashPassword(temporaryPassword(p.Policy), 1)
+		x.Password = hashPassword(p.ID, x.Username, temp, 1, s.clock())
 		x.Modified = s.clock()
 		return nil
 	})
@@ -239,6 +245,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *pool, in *AdminCreate
 	if err != nil {
 		return nil, err
 	}
+	s.deliver(p, &u, "AdminCreateUser", "", temp, in.DesiredDeliveryMediums)
 	return map[string]any{"User": userType(&u, ids[u.Sub])}, nil
 }
 
@@ -420,7 +427,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 		if err := checkPolicy(p.Policy, in.Password); err != nil {
 			return err
 		}
-		u.Password = hashPassword(in.Password, chosenPasswordRounds)
+		u.Password = hashPassword(p.ID, u.Username, in.Password, chosenPasswordRounds, s.clock())
 		if in.Permanent {
 			u.Status = StatusConfirmed
 		} else {

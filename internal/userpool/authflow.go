@@ -1,0 +1,285 @@
+package userpool
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/auth"
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+var (
+	errBadCredentials = apierr.New(apierr.NotAuthorized, "Incorrect username or password.")
+	errUserDisabled   = apierr.New(apierr.NotAuthorized, "User is disabled.")
+	errBadSession     = apierr.New(apierr.NotAuthorized, "Invalid session for the user, session is expired.")
+)
+
+// clientFor finds an app client and its pool (client ids are unique, so an
+// unsigned call needs nothing else). poolID, when given, must match.
+func (s *Service) clientFor(ctx context.Context, clientID, poolID string) (*pool, *UserPoolClientType, error) {
+	c, err := s.store.GetClient(ctx, clientID)
+	if isNotFound(err) || err == nil && poolID != "" && c.PoolID != poolID {
+		return nil, nil, clientNotFound(clientID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.getPool(ctx, c.PoolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := decodeClient(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, client, nil
+}
+
+// checkSecretHash enforces SECRET_HASH for clients that have a secret. Any
+// of names (username, alias, sub) may have been hashed.
+func checkSecretHash(c *UserPoolClientType, given string, names ...string) error {
+	if c.ClientSecret == "" {
+		return nil
+	}
+	if given == "" {
+		return apierr.New(apierr.NotAuthorized, "Client %s is configured with secret but SECRET_HASH was not received", c.ClientId)
+	}
+	for _, n := range names {
+		if n != "" && subtle.ConstantTimeCompare([]byte(auth.SecretHash(c.ClientSecret, n, c.ClientId)), []byte(given)) == 1 {
+			return nil
+		}
+	}
+	return apierr.New(apierr.NotAuthorized, "Unable to verify secret hash for client %s", c.ClientId)
+}
+
+// flowAllowed maps an auth flow to the ExplicitAuthFlows that allow it.
+func flowAllowed(c *UserPoolClientType, flow string) bool {
+	allowed := map[string][]string{
+		"USER_PASSWORD_AUTH":       {"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"},
+		"ADMIN_USER_PASSWORD_AUTH": {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"},
+		"ADMIN_NO_SRP_AUTH":        {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"},
+		"USER_SRP_AUTH":            {"ALLOW_USER_SRP_AUTH"},
+		"REFRESH_TOKEN_AUTH":       {"ALLOW_REFRESH_TOKEN_AUTH"},
+		"REFRESH_TOKEN":            {"ALLOW_REFRESH_TOKEN_AUTH"},
+	}[flow]
+	legacy := true
+	for _, f := range c.ExplicitAuthFlows {
+		if strings.HasPrefix(f, "ALLOW_") {
+			legacy = false
+		}
+		if contains(allowed, f) {
+			return true
+		}
+	}
+	// Legacy clients always allow SRP and refresh.
+	return legacy && (flow == "USER_SRP_AUTH" || strings.HasPrefix(flow, "REFRESH_TOKEN"))
+}
+
+// InitiateAuthInput is the InitiateAuth request (and, with UserPoolId,
+// AdminInitiateAuth's).
+type InitiateAuthInput struct {
+	UserPoolId     string
+	ClientId       string
+	AuthFlow       string
+	AuthParameters map[string]string
+	ClientMetadata map[string]string
+}
+
+// InitiateAuth starts a sign-in from a client.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html
+func (s *Service) InitiateAuth(ctx context.Context, in *InitiateAuthInput) (map[string]any, error) {
+	if strings.HasPrefix(in.AuthFlow, "ADMIN_") {
+		return nil, apierr.Invalid("Initiate Auth method not supported.")
+	}
+	in.UserPoolId = ""
+	return s.initiate(ctx, in)
+}
+
+// AdminInitiateAuth starts a sign-in from a trusted back end.
+func (s *Service) AdminInitiateAuth(ctx context.Context, in *InitiateAuthInput) (map[string]any, error) {
+	if in.AuthFlow == "USER_PASSWORD_AUTH" {
+		return nil, apierr.Invalid("Initiate Auth method not supported.")
+	}
+	if _, err := s.getPool(ctx, in.UserPoolId); err != nil {
+		return nil, err
+	}
+	return s.initiate(ctx, in)
+}
+
+func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[string]any, error) {
+	p, c, err := s.clientFor(ctx, in.ClientId, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	switch in.AuthFlow {
+	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+	case "CUSTOM_AUTH", "USER_AUTH":
+		return nil, apierr.New(apierr.UnsupportedOperation, "cognitod does not implement the %s flow yet.", in.AuthFlow)
+	default:
+		return nil, apierr.Invalid("1 validation error detected: Value '%s' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set", in.AuthFlow)
+	}
+	if !flowAllowed(c, in.AuthFlow) {
+		return nil, apierr.Invalid("%s flow not enabled for this client", in.AuthFlow)
+	}
+	params := in.AuthParameters
+	if strings.HasPrefix(in.AuthFlow, "REFRESH_TOKEN") {
+		return s.refresh(ctx, p, c, params)
+	}
+	username := params["USERNAME"]
+	if username == "" {
+		return nil, apierr.Invalid("Missing required parameter USERNAME")
+	}
+	if err := checkSecretHash(c, params["SECRET_HASH"], username); err != nil {
+		return nil, err
+	}
+	if in.AuthFlow == "USER_SRP_AUTH" {
+		return s.startSRP(ctx, p, c, username, params["SRP_A"])
+	}
+	password := params["PASSWORD"]
+	if password == "" {
+		return nil, apierr.Invalid("Missing required parameter PASSWORD")
+	}
+	u, err := s.findUser(ctx, p, username)
+	if err != nil {
+		return nil, s.userExistenceError(c, err)
+	}
+	if !checkPassword(u.Password, password) {
+		return nil, errBadCredentials
+	}
+	return s.afterPassword(ctx, p, c, u)
+}
+
+// userExistenceError hides a missing user when the client prevents
+// user-existence errors.
+func (s *Service) userExistenceError(c *UserPoolClientType, err error) error {
+	if ae, ok := apierr.As(err); ok && ae.Code == apierr.UserNotFound && c.PreventUserExistenceErrors == "ENABLED" {
+		return errBadCredentials
+	}
+	return err
+}
+
+// challengeState is sealed into a challenge's Session.
+type challengeState struct {
+	Pool     string `json:"pool"`
+	Client   string `json:"client"`
+	Sub      string `json:"sub"`
+	Username string `json:"username"`
+	Name     string `json:"challenge"`
+}
+
+// afterPassword runs once a password (or SRP proof) is right: the user's
+// state decides between an error, a challenge and tokens.
+func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User) (map[string]any, error) {
+	if !u.Enabled {
+		return nil, errUserDisabled
+	}
+	if extraOf(&u).PasswordSignInDisabled || u.Status == StatusExternalProvider {
+		return nil, errBadCredentials
+	}
+	switch u.Status {
+	case StatusUnconfirmed:
+		return nil, apierr.New(apierr.UserNotConfirmed, "User is not confirmed.")
+	case StatusResetRequired:
+		return nil, apierr.New(apierr.PasswordResetRequired, "Password reset required for the user")
+	case StatusForceChangePassword:
+		rec := passwordOf(u.Password)
+		days := p.Policy.TemporaryPasswordValidityDays
+		if days > 0 && s.now().UnixMilli() > rec.Set+int64(days)*86400000 {
+			return nil, apierr.New(apierr.NotAuthorized, "Temporary password has expired and must be reset by an administrator.")
+		}
+		return s.challenge(p, c, u, "NEW_PASSWORD_REQUIRED", map[string]string{
+			"USER_ID_FOR_SRP":    u.Username,
+			"requiredAttributes": "[]",
+			"userAttributes":     userAttributesJSON(&u),
+		})
+	}
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC()}, true)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"AuthenticationResult": res, "ChallengeParameters": map[string]string{}}, nil
+}
+
+func userAttributesJSON(u *storage.User) string {
+	m := map[string]string{}
+	for _, a := range u.Attributes {
+		if a.Name != "email_verified" && a.Name != "phone_number_verified" {
+			m[a.Name] = a.Value
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func (s *Service) challenge(p *pool, c *UserPoolClientType, u storage.User, name string, params map[string]string) (map[string]any, error) {
+	ttl := time.Duration(c.AuthSessionValidity) * time.Minute
+	sess, err := s.sealer.Seal("session", s.now().Add(ttl), challengeState{Pool: p.ID, Client: c.ClientId, Sub: u.Sub, Username: u.Username, Name: name})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"ChallengeName": name, "Session": sess, "ChallengeParameters": params}, nil
+}
+
+// srpState is sealed into SECRET_BLOCK.
+type srpState struct {
+	Pool     string `json:"pool"`
+	Client   string `json:"client"`
+	Sub      string `json:"sub"`
+	Username string `json:"username"`
+	A        string `json:"A"`
+	B        string `json:"B"`
+	Secret   string `json:"b"`
+	Fake     bool   `json:"fake,omitempty"`
+}
+
+func (s *Service) startSRP(ctx context.Context, p *pool, c *UserPoolClientType, username, srpA string) (map[string]any, error) {
+	if srpA == "" {
+		return nil, apierr.Invalid("Missing required parameter SRP_A")
+	}
+	st := srpState{Pool: p.ID, Client: c.ClientId, A: srpA}
+	u, err := s.findUser(ctx, p, username)
+	var v auth.Verifier
+	switch {
+	case err == nil && passwordOf(u.Password).SRP != nil:
+		v = *passwordOf(u.Password).SRP
+		st.Sub, st.Username = u.Sub, u.Username
+	case err == nil || c.PreventUserExistenceErrors == "ENABLED":
+		if e, ok := apierr.As(err); err != nil && (!ok || e.Code != apierr.UserNotFound) {
+			return nil, err
+		}
+		// Answer like a real user would be answered; the proof will fail.
+		v = auth.NewVerifier(p.ID, username, hex.EncodeToString(randomBytes(16)))
+		st.Fake, st.Username = true, username
+	default:
+		return nil, err
+	}
+	step, err := auth.Start(v)
+	if err != nil {
+		return nil, err
+	}
+	st.B, st.Secret = step.B, step.Secret()
+	block, err := s.sealer.Seal("srp", s.now().Add(5*time.Minute), st)
+	if err != nil {
+		return nil, err
+	}
+	// SECRET_BLOCK travels as base64 and is signed by the client as bytes.
+	return map[string]any{
+		"ChallengeName": "PASSWORD_VERIFIER",
+		"ChallengeParameters": map[string]string{
+			"SALT": v.Salt, "SRP_B": step.B, "SECRET_BLOCK": toStdBase64(block),
+			"USERNAME": st.Username, "USER_ID_FOR_SRP": st.Username,
+		},
+	}, nil
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}

@@ -1,0 +1,209 @@
+package userpool
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/auth"
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+func toStdBase64(sealed string) string {
+	raw, _ := base64.RawURLEncoding.DecodeString(sealed)
+	return base64.StdEncoding.EncodeToString(raw)
+}
+
+func fromStdBase64(block string) string {
+	raw, err := base64.StdEncoding.DecodeString(block)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// RespondToAuthChallengeInput is the (Admin)RespondToAuthChallenge request.
+type RespondToAuthChallengeInput struct {
+	UserPoolId         string
+	ClientId           string
+	ChallengeName      string
+	Session            string
+	ChallengeResponses map[string]string
+	ClientMetadata     map[string]string
+}
+
+// RespondToAuthChallenge answers NEW_PASSWORD_REQUIRED or PASSWORD_VERIFIER.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RespondToAuthChallenge.html
+func (s *Service) RespondToAuthChallenge(ctx context.Context, in *RespondToAuthChallengeInput) (map[string]any, error) {
+	in.UserPoolId = ""
+	return s.respond(ctx, in)
+}
+
+// AdminRespondToAuthChallenge is RespondToAuthChallenge from a trusted back end.
+func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *RespondToAuthChallengeInput) (map[string]any, error) {
+	if _, err := s.getPool(ctx, in.UserPoolId); err != nil {
+		return nil, err
+	}
+	return s.respond(ctx, in)
+}
+
+func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) (map[string]any, error) {
+	p, c, err := s.clientFor(ctx, in.ClientId, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	r := in.ChallengeResponses
+	switch in.ChallengeName {
+	case "PASSWORD_VERIFIER":
+		return s.verifySRP(ctx, p, c, r)
+	case "NEW_PASSWORD_REQUIRED":
+		return s.newPassword(ctx, p, c, in.Session, r)
+	}
+	return nil, apierr.New(apierr.UnsupportedOperation, "cognitod does not implement the %s challenge yet.", in.ChallengeName)
+}
+
+func (s *Service) verifySRP(ctx context.Context, p *pool, c *UserPoolClientType, r map[string]string) (map[string]any, error) {
+	for _, k := range []string{"PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP", "USERNAME"} {
+		if r[k] == "" {
+			return nil, apierr.Invalid("Missing required parameter %s", k)
+		}
+	}
+	var st srpState
+	if err := s.sealer.Open("srp", fromStdBase64(r["PASSWORD_CLAIM_SECRET_BLOCK"]), s.now(), &st); err != nil || st.Pool != p.ID || st.Client != c.ClientId {
+		return nil, errBadSession
+	}
+	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
+		return nil, err
+	}
+	ts, err := auth.ParseTimestamp(r["TIMESTAMP"])
+	if err != nil {
+		return nil, apierr.Invalid("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
+	}
+	if d := s.now().Sub(ts); d > 5*time.Minute || d < -5*time.Minute {
+		return nil, apierr.New(apierr.NotAuthorized, "Incorrect username or password.")
+	}
+	if st.Fake {
+		return nil, errBadCredentials
+	}
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: st.Sub})
+	if err != nil {
+		return nil, errBadCredentials
+	}
+	v := passwordOf(u.Password).SRP
+	if v == nil {
+		return nil, errBadCredentials
+	}
+	if err := auth.CheckProof(p.ID, u.Username, *v, st.A, st.B, st.Secret, r["PASSWORD_CLAIM_SECRET_BLOCK"], r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]); err != nil {
+		return nil, errBadCredentials
+	}
+	return s.afterPassword(ctx, p, c, u)
+}
+
+func (s *Service) newPassword(ctx context.Context, p *pool, c *UserPoolClientType, sess string, r map[string]string) (map[string]any, error) {
+	var st challengeState
+	if err := s.sealer.Open("session", sess, s.now(), &st); err != nil || st.Pool != p.ID || st.Client != c.ClientId || st.Name != "NEW_PASSWORD_REQUIRED" {
+		return nil, errBadSession
+	}
+	if r["NEW_PASSWORD"] == "" {
+		return nil, apierr.Invalid("Missing required parameter NEW_PASSWORD")
+	}
+	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
+		return nil, err
+	}
+	if err := checkPolicy(p.Policy, r["NEW_PASSWORD"]); err != nil {
+		return nil, err
+	}
+	var attrs []AttributeType
+	for k, v := range r {
+		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
+			attrs = append(attrs, AttributeType{Name: name, Value: ptr(v)})
+		}
+	}
+	if err := p.checkWrite(attrs, false); err != nil {
+		return nil, err
+	}
+	u, err := s.store.UpdateUser(ctx, p.ID, st.Sub, func(u *storage.User) error {
+		if u.Status != StatusForceChangePassword {
+			return errBadSession
+		}
+		for _, a := range attrs {
+			setAttr(u, a.Name, deref(a.Value))
+		}
+		u.Password = hashPassword(p.ID, u.Username, r["NEW_PASSWORD"], chosenPasswordRounds, s.clock())
+		u.Status = StatusConfirmed
+		p.index(u)
+		u.Modified = s.clock()
+		return nil
+	})
+	if isNotFound(err) {
+		return nil, errUserNotFound
+	}
+	if field, dup := uniqueField(err); dup {
+		if ae := aliasError(field); ae != nil {
+			return nil, ae
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.afterPassword(ctx, p, c, u)
+}
+
+var (
+	errBadRefresh     = apierr.New(apierr.NotAuthorized, "Invalid Refresh Token")
+	errRevokedRefresh = apierr.New(apierr.NotAuthorized, "Refresh Token has been revoked")
+)
+
+// openRefresh finds the lineage of a refresh token given to client c.
+func (s *Service) openRefresh(ctx context.Context, c *UserPoolClientType, token string) (storage.RefreshToken, error) {
+	sealed, ok := strings.CutPrefix(token, refreshPrefix)
+	var body map[string]string
+	if !ok || s.sealer.Open("refresh", sealed, s.now(), &body) != nil {
+		return storage.RefreshToken{}, errBadRefresh
+	}
+	rt, err := s.store.GetRefreshToken(ctx, body["id"])
+	if isNotFound(err) || err == nil && (rt.ClientID != c.ClientId || body["client"] != c.ClientId) {
+		return rt, errBadRefresh
+	}
+	if err != nil {
+		return rt, err
+	}
+	if rt.Revoked {
+		return rt, errRevokedRefresh
+	}
+	if s.now().After(rt.Expires) {
+		return rt, apierr.New(apierr.NotAuthorized, "Refresh Token has expired")
+	}
+	return rt, nil
+}
+
+func (s *Service) refresh(ctx context.Context, p *pool, c *UserPoolClientType, params map[string]string) (map[string]any, error) {
+	token := params["REFRESH_TOKEN"]
+	if token == "" {
+		return nil, apierr.Invalid("Missing required parameter REFRESH_TOKEN")
+	}
+	rt, err := s.openRefresh(ctx, c, token)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: rt.UserSub})
+	if isNotFound(err) {
+		return nil, errBadRefresh
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, params["SECRET_HASH"], params["USERNAME"], u.Username, u.Sub); err != nil {
+		return nil, err
+	}
+	if !u.Enabled {
+		return nil, errUserDisabled
+	}
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID}, false)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"AuthenticationResult": res, "ChallengeParameters": map[string]string{}}, nil
+}

@@ -1,0 +1,335 @@
+package userpool
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+const codeValidity = 24 * time.Hour
+
+// SignUpInput is the SignUp request.
+type SignUpInput struct {
+	ClientId       string
+	SecretHash     string
+	Username       string
+	Password       string
+	UserAttributes []AttributeType
+	ValidationData []AttributeType
+	ClientMetadata map[string]string
+}
+
+// autoVerified is the pool's AutoVerifiedAttributes.
+func (p *pool) autoVerified() []string {
+	var list []string
+	_ = jsonInto(p.cfg["AutoVerifiedAttributes"], &list)
+	return list
+}
+
+// confirmationTarget picks where a sign-up code goes: an auto-verified
+// email, else an auto-verified phone number.
+func (p *pool) confirmationTarget(u *storage.User) (medium, attrName, dest string) {
+	auto := p.autoVerified()
+	if v, ok := attr(u, "email"); ok && v != "" && contains(auto, "email") {
+		return "EMAIL", "email", v
+	}
+	if v, ok := attr(u, "phone_number"); ok && v != "" && contains(auto, "phone_number") {
+		return "SMS", "phone_number", v
+	}
+	return "", "", ""
+}
+
+// SignUp registers a user (UNCONFIRMED) and sends a confirmation code.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignUp.html
+func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, error) {
+	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
+		return nil, err
+	}
+	if err := checkPolicy(p.Policy, in.Password); err != nil {
+		return nil, err
+	}
+	if err := p.checkWrite(in.UserAttributes, true); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	u := storage.User{PoolID: p.ID, Sub: uuid.NewString(), Username: in.Username, Status: StatusUnconfirmed, Enabled: true,
+		Attributes: toStored(in.UserAttributes), Created: now, Modified: now}
+	if err := p.applyUsernameAttributes(&u, in.Username); err != nil {
+		return nil, err
+	}
+	if err := p.checkRequired(&u); err != nil {
+		return nil, err
+	}
+	u.Password = hashPassword(p.ID, u.Username, in.Password, chosenPasswordRounds, now)
+	medium, attrName, dest := p.confirmationTarget(&u)
+	var code string
+	if dest != "" {
+		code = newCode(&u, codeSignUp, attrName, codeValidity, now)
+	}
+	p.index(&u)
+	created, err := s.store.CreateUser(ctx, u)
+	if field, dup := uniqueField(err); dup {
+		if ae := aliasError(field); ae != nil && len(p.UsernameAttributes) > 0 {
+			return nil, apierr.New(apierr.UsernameExists, "An account with the given %s already exists.", map[string]string{"alias_email": "email", "alias_phone": "phone_number"}[field])
+		} else if ae != nil {
+			return nil, ae
+		}
+		return nil, apierr.New(apierr.UsernameExists, "User already exists")
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"UserConfirmed": false, "UserSub": created.Sub}
+	if d := s.deliverTo(p, &created, "SignUp", code, "", medium, attrName, dest); d != nil {
+		out["CodeDeliveryDetails"] = d
+	}
+	return out, nil
+}
+
+// ConfirmSignUpInput is the ConfirmSignUp request.
+type ConfirmSignUpInput struct {
+	ClientId           string
+	SecretHash         string
+	Username           string
+	ConfirmationCode   string
+	ForceAliasCreation bool
+	ClientMetadata     map[string]string
+}
+
+// ConfirmSignUp confirms a user with the code it was sent.
+func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (map[string]any, error) {
+	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, s.userExistenceError(c, err)
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
+		return nil, err
+	}
+	_, err = s.updateConfirmed(ctx, p, u.Sub, func(u *storage.User) error {
+		if u.Status != StatusUnconfirmed {
+			return apierr.New(apierr.NotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
+		}
+		res, attrName := useCode(u, codeSignUp, in.ConfirmationCode, s.now())
+		switch res {
+		case codeMismatch:
+			return errCodeMismatch
+		case codeExpired:
+			return errCodeExpired
+		}
+		if attrName != "" {
+			setAttr(u, attrName+"_verified", "true")
+		}
+		return nil
+	})
+	return nil, err
+}
+
+// updateConfirmed changes a user and marks it CONFIRMED in one transaction.
+func (s *Service) updateConfirmed(ctx context.Context, p *pool, sub string, fn func(*storage.User) error) (storage.User, error) {
+	u, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
+		if err := fn(u); err != nil {
+			return err
+		}
+		u.Status = StatusConfirmed
+		p.index(u)
+		u.Modified = s.clock()
+		return nil
+	})
+	if isNotFound(err) {
+		return u, errUserNotFound
+	}
+	if field, dup := uniqueField(err); dup {
+		if ae := aliasError(field); ae != nil {
+			return u, ae
+		}
+	}
+	return u, err
+}
+
+// AdminConfirmSignUp confirms a user without a code.
+func (s *Service) AdminConfirmSignUp(ctx context.Context, in *UserRef) (map[string]any, error) {
+	p, err := s.getPool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.updateConfirmed(ctx, p, u.Sub, func(u *storage.User) error {
+		if u.Status != StatusUnconfirmed {
+			return apierr.New(apierr.NotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
+		}
+		return nil
+	})
+	return nil, err
+}
+
+// ClientUserInput names a user from a client (ResendConfirmationCode, ForgotPassword).
+type ClientUserInput struct {
+	ClientId       string
+	SecretHash     string
+	Username       string
+	ClientMetadata map[string]string
+}
+
+// ResendConfirmationCode sends a new sign-up code.
+func (s *Service) ResendConfirmationCode(ctx context.Context, in *ClientUserInput) (map[string]any, error) {
+	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, s.userExistenceError(c, err)
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
+		return nil, err
+	}
+	if u.Status != StatusUnconfirmed {
+		return nil, apierr.Invalid("User is already confirmed.")
+	}
+	medium, attrName, dest := p.confirmationTarget(&u)
+	if dest == "" {
+		return nil, apierr.Invalid("Auto verification not turned on.")
+	}
+	var code string
+	u, err = s.store.UpdateUser(ctx, p.ID, u.Sub, func(x *storage.User) error {
+		code = newCode(x, codeSignUp, attrName, codeValidity, s.now())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"CodeDeliveryDetails": s.deliverTo(p, &u, "ResendCode", code, "", medium, attrName, dest)}, nil
+}
+
+// recoveryTarget is a verified email or phone number to send a reset code to.
+func recoveryTarget(u *storage.User) (medium, attrName, dest string) {
+	if v, _ := attr(u, "email_verified"); v == "true" {
+		if e, _ := attr(u, "email"); e != "" {
+			return "EMAIL", "email", e
+		}
+	}
+	if v, _ := attr(u, "phone_number_verified"); v == "true" {
+		if ph, _ := attr(u, "phone_number"); ph != "" {
+			return "SMS", "phone_number", ph
+		}
+	}
+	return "", "", ""
+}
+
+func (s *Service) sendResetCode(ctx context.Context, p *pool, u storage.User, reason string, resetStatus bool) (*CodeDeliveryDetailsType, error) {
+	medium, attrName, dest := recoveryTarget(&u)
+	if dest == "" {
+		return nil, apierr.Invalid("Cannot reset password for the user as there is no registered/verified email or phone_number")
+	}
+	var code string
+	u, err := s.store.UpdateUser(ctx, p.ID, u.Sub, func(x *storage.User) error {
+		code = newCode(x, codeForgot, attrName, time.Hour, s.now())
+		if resetStatus {
+			x.Status = StatusResetRequired
+			p.index(x)
+			x.Modified = s.clock()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.deliverTo(p, &u, reason, code, "", medium, attrName, dest), nil
+}
+
+// ForgotPassword sends a reset code to the user's verified email or phone.
+func (s *Service) ForgotPassword(ctx context.Context, in *ClientUserInput) (map[string]any, error) {
+	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, s.userExistenceError(c, err)
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
+		return nil, err
+	}
+	if !u.Enabled {
+		return nil, errUserDisabled
+	}
+	d, err := s.sendResetCode(ctx, p, u, "ForgotPassword", false)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"CodeDeliveryDetails": d}, nil
+}
+
+// ConfirmForgotPasswordInput is the ConfirmForgotPassword request.
+type ConfirmForgotPasswordInput struct {
+	ClientId         string
+	SecretHash       string
+	Username         string
+	ConfirmationCode string
+	Password         string
+	ClientMetadata   map[string]string
+}
+
+// ConfirmForgotPassword sets a new password with a reset code.
+func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPasswordInput) (map[string]any, error) {
+	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, s.userExistenceError(c, err)
+	}
+	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
+		return nil, err
+	}
+	if err := checkPolicy(p.Policy, in.Password); err != nil {
+		return nil, err
+	}
+	_, err = s.updateConfirmed(ctx, p, u.Sub, func(x *storage.User) error {
+		switch res, _ := useCode(x, codeForgot, in.ConfirmationCode, s.now()); res {
+		case codeMismatch:
+			return errCodeMismatch
+		case codeExpired:
+			return errCodeExpired
+		}
+		x.Password = hashPassword(p.ID, x.Username, in.Password, chosenPasswordRounds, s.clock())
+		return nil
+	})
+	return nil, err
+}
+
+// AdminResetUserPassword makes a user reset its password (RESET_REQUIRED)
+// and sends it a code.
+func (s *Service) AdminResetUserPassword(ctx context.Context, in *UserRef) (map[string]any, error) {
+	p, err := s.getPool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == StatusExternalProvider {
+		return nil, apierr.Invalid("Password reset is not possible for users signed up through an external identity provider.")
+	}
+	if _, err := s.sendResetCode(ctx, p, u, "AdminResetUserPassword", true); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
