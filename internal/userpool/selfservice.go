@@ -49,14 +49,15 @@ func (s *Service) byAccessToken(ctx context.Context, token string) (*caller, err
 	if !u.Enabled {
 		return nil, errUserDisabled
 	}
-	if out := extraOf(&u).SignedOutAt; out > 0 && claims.Int("iat")*1000 < out {
-		return nil, errRevokedAccessToken
-	}
+	// A token of a refresh lineage lives and dies with it (RevokeToken,
+	// global sign-out); one without (revocation off) by the sign-out time.
 	if origin := claims.String("origin_jti"); origin != "" {
 		rt, err := s.store.GetRefreshToken(ctx, origin)
 		if err == nil && rt.Revoked {
 			return nil, errRevokedAccessToken
 		}
+	} else if out := extraOf(&u).SignedOutAt; out > 0 && claims.Int("iat")*1000 < out {
+		return nil, errRevokedAccessToken
 	}
 	return &caller{pool: p, user: u, claims: claims}, nil
 }
@@ -193,7 +194,7 @@ func (s *Service) signOut(ctx context.Context, p *pool, sub string) error {
 	}
 	_, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
 		x := extraOf(u)
-		x.SignedOutAt = s.now().Truncate(1e9).UnixMilli() + 1000
+		x.SignedOutAt = s.now().UnixMilli()
 		u.Extra = mustJSON(x)
 		return nil
 	})
