@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Runs cognitod's whole test suite on a fresh machine: checks formatting and
-# vet, then every test with the race detector (fuzz targets run through their
-# seed corpora). Needs only Go; modules come from the Go module proxy.
+# Runs cognitod's whole test suite on a fresh machine: installs the
+# JavaScript test clients, checks formatting and vet, then runs every test
+# with the race detector (fuzz targets run through their seed corpora).
+# Needs Go and Node.js with npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v go >/dev/null || { echo "Go is required (https://go.dev/dl)"; exit 1; }
+command -v go >/dev/null || { echo "Go is required"; exit 1; }
 go mod download
+# Third-party JavaScript clients the tests drive (amazon-cognito-identity-js,
+# aws-jwt-verify), pinned by test/js/package-lock.json.
+command -v npm >/dev/null || { echo "Node.js and npm are required for the JavaScript client tests"; exit 1; }
+(cd test/js && npm ci --no-audit --no-fund --loglevel=error)
 unformatted=$(gofmt -l cmd internal)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
