@@ -30,10 +30,10 @@ const (
 
 // env is one running server and an SDK client signed with its key.
 type env struct {
-	t     *testing.T
-	ctx   context.Context
-	url   string
-	c     *cip.Client
+	t      *testing.T
+	ctx    context.Context
+	url    string
+	c      *cip.Client
 	svc    *userpool.Service
 	store  storage.Storage
 	outbox *outbox.Outbox

@@ -79,8 +79,8 @@ func TestAmazonCognitoIdentityJSAndAwsJwtVerify(t *testing.T) {
 	}
 	var got struct {
 		WrongPassword, Sub, Username, AccessUsername, IdAsAccess, Tampered string
-		Groups                                                            []string
-		RefreshedSameSub, RefreshedSameOrigin                             bool
+		Groups                                                             []string
+		RefreshedSameSub, RefreshedSameOrigin                              bool
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("node output %q: %v", out, err)
