@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: build test race lint fuzz run
+.PHONY: build test race lint fuzz run bench
 
 build:
 	$(GO) build -o bin/cognitod ./cmd/cognitod
@@ -22,3 +22,8 @@ fuzz:
 
 run:
 	$(GO) run ./cmd/cognitod
+
+# Throughput and latency percentiles per scenario (in-process cognitod on a
+# temporary SQLite database unless ENDPOINT is set).
+bench:
+	$(GO) run ./cmd/cognitod bench $(if $(ENDPOINT),--endpoint $(ENDPOINT)) --duration 10s --concurrency 32

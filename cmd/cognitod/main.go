@@ -1,4 +1,7 @@
 // Command cognitod serves the Amazon Cognito user pools API (cognito-idp).
+//
+//	cognitod [flags]        run the server (see --help)
+//	cognitod bench [flags]  measure an endpoint (or an in-process cognitod)
 package main
 
 import (
@@ -14,6 +17,15 @@ import (
 )
 
 func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		if err := runBench(ctx, os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "cognitod bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cognitod:", err)
@@ -22,8 +34,6 @@ func main() {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := app.Run(ctx, cfg, os.Stdout, log); err != nil {
 		fmt.Fprintln(os.Stderr, "cognitod:", err)
 		os.Exit(1)

@@ -150,3 +150,32 @@ func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logge
 	}
 	return nil
 }
+
+// StartLocal starts cognitod on a loopback port in this process (for the
+// benchmark): it answers the base URL and a stop function.
+func StartLocal(ctx context.Context, c config.Config, creds Credentials) (string, func(), error) {
+	st, err := OpenStorage(ctx, c)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		st.Close()
+		return "", nil, err
+	}
+	c.BaseURL = "http://" + ln.Addr().String()
+	b, err := Build(ctx, st, c, creds, nil)
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: b.Handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return c.BaseURL, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		st.Close()
+	}, nil
+}

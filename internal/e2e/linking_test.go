@@ -341,3 +341,15 @@ func TestCaseInsensitivePoolFederatedNames(t *testing.T) {
 		t.Fatal("link by case-folded destination name missing")
 	}
 }
+
+func TestFederatedUserJoinsProviderGroup(t *testing.T) {
+	e, pool := linkFixture(t)
+	fed, err := e.svc.CreateFederatedUser(withRegion(e.ctx), pool, "Google", "g-auto", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := must[*cip.AdminListGroupsForUserOutput](t)(e.c.AdminListGroupsForUser(e.ctx, &cip.AdminListGroupsForUserInput{UserPoolId: &pool, Username: &fed.Username}))
+	if len(out.Groups) != 1 || *out.Groups[0].GroupName != pool+"_Google" {
+		t.Fatalf("groups of a federated user: %+v", out.Groups)
+	}
+}

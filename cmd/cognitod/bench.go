@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/app"
+	"github.com/cognitod/cognitod/internal/bench"
+	"github.com/cognitod/cognitod/internal/config"
+)
+
+func runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("cognitod bench", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "cognito-idp endpoint to measure; empty starts cognitod in-process on a temporary SQLite database")
+	region := fs.String("region", "us-east-1", "region to sign for")
+	conc := fs.Int("concurrency", 32, "concurrent connections")
+	dur := fs.Duration("duration", 10*time.Second, "measured time per scenario")
+	warm := fs.Duration("warmup", 2*time.Second, "unmeasured time per scenario before measuring")
+	users := fs.Int("users", 1000, "users per pool")
+	only := fs.String("scenarios", "", "comma-separated scenarios (default all): "+strings.Join(bench.Names(), ", "))
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	url := *endpoint
+	if url == "" {
+		dir, err := os.MkdirTemp("", "cognitod-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		cfg := config.Defaults()
+		cfg.DataDir = dir
+		key, secret = "AKIDBENCH", "bench-secret"
+		var stop func()
+		url, stop, err = app.StartLocal(ctx, cfg, app.Credentials{AccessKeyID: key, SecretAccessKey: secret})
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Printf("in-process cognitod, SQLite file storage in %s\n", dir)
+	}
+	if key == "" {
+		key, secret = "test", "test"
+	}
+	var list []string
+	if *only != "" {
+		for _, s := range strings.Split(*only, ",") {
+			list = append(list, strings.TrimSpace(s))
+		}
+	}
+	_, err := bench.Run(ctx, bench.Options{Endpoint: url, Region: *region, AccessKey: key, SecretKey: secret,
+		Concurrency: *conc, Duration: *dur, Warmup: *warm, Users: *users, Scenarios: list}, os.Stdout)
+	return err
+}
