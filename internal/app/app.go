@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"path/filepath"
 	"time"
 
@@ -92,6 +93,10 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	})
 	mux.Handle("GET /_cognitod/outbox", box.Handler())
 	mux.Handle("GET /{pool}/.well-known/", hostedui.WellKnown(svc))
+	if c.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
 	mux.Handle("/", apiServer)
 	return &Built{Handler: mux, Service: svc, Outbox: box}, nil
 }

@@ -28,6 +28,8 @@ type Config struct {
 	// BaseURL is the URL clients reach cognitod at; token issuers are
 	// BaseURL/<poolId>. Default: http://<addr>.
 	BaseURL string `yaml:"base_url"`
+	// Pprof serves /debug/pprof/ (for profiling; off by default).
+	Pprof bool `yaml:"pprof"`
 }
 
 // Defaults are the values used when nothing else sets them.
@@ -46,6 +48,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	storage := fs.String("storage", c.Storage, "storage backend: sqlite (file in --data-dir) or memory")
 	file := fs.String("config", "", "optional YAML configuration file")
 	logLevel := fs.String("log-level", c.LogLevel, "log level: debug, info, warn, error")
+	pprof := fs.Bool("pprof", false, "serve /debug/pprof/ for profiling")
 	baseURL := fs.String("base-url", "", "public URL of this server (token issuer prefix); default http://ADDR")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -88,6 +91,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			c.LogLevel = *logLevel
 		case "base-url":
 			c.BaseURL = *baseURL
+		case "pprof":
+			c.Pprof = *pprof
 		}
 	})
 	if v := getenv("COGNITOD_BASE_URL"); v != "" && c.BaseURL == "" {

@@ -1,6 +1,7 @@
 package userpool
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -75,7 +76,9 @@ func poolNotFound(id string) error {
 	return apierr.New(apierr.ResourceNotFound, "User pool %s does not exist.", id)
 }
 
-// getPool reads a pool of the caller's region.
+// getPool reads a pool of the caller's region. The stored pool is read on
+// every call (another node may have changed it); only the decoding of its
+// configuration is cached, keyed by the exact stored bytes.
 func (s *Service) getPool(ctx context.Context, id string) (*pool, error) {
 	p, err := s.store.GetPool(ctx, id)
 	if isNotFound(err) {
@@ -87,7 +90,18 @@ func (s *Service) getPool(ctx context.Context, id string) (*pool, error) {
 	if r := RegionFrom(ctx); r != "" && r != p.Region {
 		return nil, poolNotFound(id)
 	}
-	return decodePool(p)
+	if c, ok := s.pools.Load(id); ok {
+		cached := c.(*pool)
+		if cached.Name == p.Name && cached.Modified.Equal(p.Modified) && bytes.Equal(cached.Config, p.Config) {
+			return cached, nil
+		}
+	}
+	dp, err := decodePool(p)
+	if err != nil {
+		return nil, err
+	}
+	s.pools.Store(id, dp)
+	return dp, nil
 }
 
 type poolRequest = map[string]json.RawMessage

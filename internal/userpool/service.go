@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cognitod/cognitod/internal/apierr"
@@ -35,6 +36,8 @@ type Service struct {
 	sealer  *auth.Sealer
 	baseURL string
 	outbox  *outbox.Outbox
+	// pools caches decoded pool configurations (*pool by id); see getPool.
+	pools sync.Map
 }
 
 // Options configure a Service.

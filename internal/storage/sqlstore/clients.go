@@ -9,7 +9,7 @@ import (
 
 const clientCols = `seq, id, pool_id, name, config, created, modified`
 
-func scanClient(row interface{ Scan(...any) error }) (storage.Client, error) {
+func scanClient(row scanner) (storage.Client, error) {
 	var c storage.Client
 	var cfg string
 	var cr, m int64
@@ -29,12 +29,12 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 
 // GetClient reads an app client by id (ids are unique across pools).
 func (s *Store) GetClient(ctx context.Context, id string) (storage.Client, error) {
-	return scanClient(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`), id))
+	return scanClient(s.readRow(ctx, `SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`, id))
 }
 
 // ListClients lists a pool's app clients in creation order.
 func (s *Store) ListClients(ctx context.Context, poolID string, page storage.Page) ([]storage.Client, error) {
-	rows, err := s.reader.QueryContext(ctx, s.d.rebind(`SELECT `+clientCols+` FROM user_pool_clients WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`), poolID, page.After, limitOf(page))
+	rows, err := s.read(ctx, `SELECT `+clientCols+` FROM user_pool_clients WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page))
 	if err != nil {
 		return nil, err
 	}
@@ -55,14 +55,14 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*storage.Cl
 	var c storage.Client
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = scanClient(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`), id))
+		c, err = scanClient(s.txRow(ctx, tx, `SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`, id))
 		if err != nil {
 			return err
 		}
 		if err := fn(&c); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE user_pool_clients SET name = ?, config = ?, modified = ? WHERE id = ?`), c.Name, string(c.Config), ms(c.Modified), id)
+		_, err = s.txExec(ctx, tx, `UPDATE user_pool_clients SET name = ?, config = ?, modified = ? WHERE id = ?`, c.Name, string(c.Config), ms(c.Modified), id)
 		return err
 	})
 	return c, err

@@ -10,7 +10,7 @@ import (
 
 const identityCols = `seq, pool_id, provider_name, provider_type, attr_name, attr_value, user_sub, is_primary, issuer, created`
 
-func scanIdentity(row interface{ Scan(...any) error }) (storage.Identity, error) {
+func scanIdentity(row scanner) (storage.Identity, error) {
 	var id storage.Identity
 	var primary int
 	var issuer sql.NullString
@@ -22,9 +22,8 @@ func scanIdentity(row interface{ Scan(...any) error }) (storage.Identity, error)
 	return id, nil
 }
 
-func (s *Store) identitiesTx(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, poolID string, subs []string) (map[string][]storage.Identity, error) {
+// identitiesOf reads the identities of users, inside tx when it is not nil.
+func (s *Store) identitiesOf(ctx context.Context, tx *sql.Tx, poolID string, subs []string) (map[string][]storage.Identity, error) {
 	out := map[string][]storage.Identity{}
 	if len(subs) == 0 {
 		return out, nil
@@ -34,7 +33,14 @@ func (s *Store) identitiesTx(ctx context.Context, q interface {
 		args = append(args, s)
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(subs)), ",")
-	rows, err := q.QueryContext(ctx, s.d.rebind(`SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND user_sub IN (`+marks+`) ORDER BY seq`), args...)
+	q := `SELECT ` + identityCols + ` FROM identities WHERE pool_id = ? AND user_sub IN (` + marks + `) ORDER BY seq`
+	var rows *sql.Rows
+	var err error
+	if tx != nil {
+		rows, err = s.txQuery(ctx, tx, q, args...)
+	} else {
+		rows, err = s.read(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +62,7 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 		if err != nil {
 			return err
 		}
-		ids, err := s.identitiesTx(ctx, tx, id.PoolID, []string{id.UserSub})
+		ids, err := s.identitiesOf(ctx, tx, id.PoolID, []string{id.UserSub})
 		if err != nil {
 			return err
 		}
@@ -74,24 +80,24 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 
 // GetIdentity finds the identity row of (provider, attribute, value).
 func (s *Store) GetIdentity(ctx context.Context, poolID, provider, attrName, value string) (storage.Identity, error) {
-	return scanIdentity(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`),
+	return scanIdentity(s.readRow(ctx, `SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`,
 		poolID, provider, attrName, value))
 }
 
 // ListIdentities returns the identities of several users, each in link order.
 func (s *Store) ListIdentities(ctx context.Context, poolID string, subs []string) (map[string][]storage.Identity, error) {
-	return s.identitiesTx(ctx, s.reader, poolID, subs)
+	return s.identitiesOf(ctx, nil, poolID, subs)
 }
 
 // UnlinkIdentity removes an identity and updates its user in one transaction.
 func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, touch func(*storage.User) error) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := scanIdentity(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`),
+		id, err := scanIdentity(s.txRow(ctx, tx, `SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`,
 			poolID, provider, attrName, value))
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM identities WHERE seq = ?`), id.Seq); err != nil {
+		if _, err := s.txExec(ctx, tx, `DELETE FROM identities WHERE seq = ?`, id.Seq); err != nil {
 			return err
 		}
 		if touch == nil {
@@ -113,7 +119,7 @@ func (s *Store) insertIdentityTx(ctx context.Context, tx *sql.Tx, id storage.Ide
 	if id.Primary {
 		primary = 1
 	}
-	_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO identities (pool_id, provider_name, provider_type, attr_name, attr_value, user_sub, is_primary, issuer, created)
- VALUES (?,?,?,?,?,?,?,?,?)`), id.PoolID, id.ProviderName, id.ProviderType, id.AttributeName, id.Value, id.UserSub, primary, nullable(id.Issuer), ms(id.Created))
+	_, err := s.txExec(ctx, tx, `INSERT INTO identities (pool_id, provider_name, provider_type, attr_name, attr_value, user_sub, is_primary, issuer, created)
+ VALUES (?,?,?,?,?,?,?,?,?)`, id.PoolID, id.ProviderName, id.ProviderType, id.AttributeName, id.Value, id.UserSub, primary, nullable(id.Issuer), ms(id.Created))
 	return err
 }

@@ -9,7 +9,7 @@ import (
 
 const poolCols = `seq, id, region, name, config, created, modified`
 
-func scanPool(row interface{ Scan(...any) error }) (storage.Pool, error) {
+func scanPool(row scanner) (storage.Pool, error) {
 	var p storage.Pool
 	var cfg string
 	var c, m int64
@@ -29,12 +29,12 @@ func (s *Store) CreatePool(ctx context.Context, p storage.Pool) error {
 
 // GetPool reads a pool.
 func (s *Store) GetPool(ctx context.Context, id string) (storage.Pool, error) {
-	return scanPool(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+poolCols+` FROM user_pools WHERE id = ?`), id))
+	return scanPool(s.readRow(ctx, `SELECT `+poolCols+` FROM user_pools WHERE id = ?`, id))
 }
 
 // ListPools lists the pools of a region in creation order.
 func (s *Store) ListPools(ctx context.Context, region string, page storage.Page) ([]storage.Pool, error) {
-	rows, err := s.reader.QueryContext(ctx, s.d.rebind(`SELECT `+poolCols+` FROM user_pools WHERE region = ? AND seq > ? ORDER BY seq LIMIT ?`), region, page.After, limitOf(page))
+	rows, err := s.read(ctx, `SELECT `+poolCols+` FROM user_pools WHERE region = ? AND seq > ? ORDER BY seq LIMIT ?`, region, page.After, limitOf(page))
 	if err != nil {
 		return nil, err
 	}
@@ -55,14 +55,14 @@ func (s *Store) UpdatePool(ctx context.Context, id string, fn func(*storage.Pool
 	var p storage.Pool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		p, err = scanPool(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+poolCols+` FROM user_pools WHERE id = ?`), id))
+		p, err = scanPool(s.txRow(ctx, tx, `SELECT `+poolCols+` FROM user_pools WHERE id = ?`, id))
 		if err != nil {
 			return err
 		}
 		if err := fn(&p); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE user_pools SET name = ?, config = ?, modified = ? WHERE id = ?`), p.Name, string(p.Config), ms(p.Modified), id)
+		_, err = s.txExec(ctx, tx, `UPDATE user_pools SET name = ?, config = ?, modified = ? WHERE id = ?`, p.Name, string(p.Config), ms(p.Modified), id)
 		return err
 	})
 	return p, err
@@ -83,17 +83,17 @@ func (s *Store) DeletePool(ctx context.Context, id string) error {
 			`DELETE FROM user_pool_clients WHERE pool_id = ?`,
 			`DELETE FROM users WHERE pool_id = ?`,
 		} {
-			if _, err := tx.ExecContext(ctx, s.d.rebind(q), id); err != nil {
+			if _, err := s.txExec(ctx, tx, q, id); err != nil {
 				return err
 			}
 		}
-		return mustAffect(tx.ExecContext(ctx, s.d.rebind(`DELETE FROM user_pools WHERE id = ?`), id))
+		return mustAffect(s.txExec(ctx, tx, `DELETE FROM user_pools WHERE id = ?`, id))
 	})
 }
 
 // CountUsers counts the users of a pool.
 func (s *Store) CountUsers(ctx context.Context, poolID string) (int, error) {
 	var n int
-	err := s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM users WHERE pool_id = ?`), poolID).Scan(&n)
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM users WHERE pool_id = ?`, poolID).Scan(&n)
 	return n, err
 }

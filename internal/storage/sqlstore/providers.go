@@ -10,7 +10,7 @@ import (
 
 const providerCols = `seq, pool_id, name, type, details, mapping, identifiers, created, modified`
 
-func scanProvider(row interface{ Scan(...any) error }) (storage.Provider, error) {
+func scanProvider(row scanner) (storage.Provider, error) {
 	var p storage.Provider
 	var details, mapping, idents string
 	var c, m int64
@@ -36,11 +36,11 @@ func jsonText(v any) string {
 }
 
 func (s *Store) putIdentifiersTx(ctx context.Context, tx *sql.Tx, p *storage.Provider) error {
-	if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idp_identifiers WHERE pool_id = ? AND provider_name = ?`), p.PoolID, p.Name); err != nil {
+	if _, err := s.txExec(ctx, tx, `DELETE FROM idp_identifiers WHERE pool_id = ? AND provider_name = ?`, p.PoolID, p.Name); err != nil {
 		return err
 	}
 	for _, ident := range p.Identifiers {
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES (?, ?, ?)`), p.PoolID, ident, p.Name); err != nil {
+		if _, err := s.txExec(ctx, tx, `INSERT INTO idp_identifiers (pool_id, identifier, provider_name) VALUES (?, ?, ?)`, p.PoolID, ident, p.Name); err != nil {
 			return err
 		}
 	}
@@ -50,7 +50,7 @@ func (s *Store) putIdentifiersTx(ctx context.Context, tx *sql.Tx, p *storage.Pro
 // CreateProvider stores a new identity provider and its identifiers.
 func (s *Store) CreateProvider(ctx context.Context, p storage.Provider) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO identity_providers (pool_id, name, type, details, mapping, identifiers, created, modified) VALUES (?,?,?,?,?,?,?,?)`),
+		if _, err := s.txExec(ctx, tx, `INSERT INTO identity_providers (pool_id, name, type, details, mapping, identifiers, created, modified) VALUES (?,?,?,?,?,?,?,?)`,
 			p.PoolID, p.Name, p.Type, jsonText(p.Details), jsonText(p.AttributeMapping), jsonText(p.Identifiers), ms(p.Created), ms(p.Modified)); err != nil {
 			return err
 		}
@@ -60,19 +60,19 @@ func (s *Store) CreateProvider(ctx context.Context, p storage.Provider) error {
 
 // GetProvider reads an identity provider by name.
 func (s *Store) GetProvider(ctx context.Context, poolID, name string) (storage.Provider, error) {
-	return scanProvider(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND name = ?`), poolID, name))
+	return scanProvider(s.readRow(ctx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND name = ?`, poolID, name))
 }
 
 // GetProviderByIdentifier reads an identity provider by one of its IdpIdentifiers.
 func (s *Store) GetProviderByIdentifier(ctx context.Context, poolID, identifier string) (storage.Provider, error) {
-	return scanProvider(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT p.seq, p.pool_id, p.name, p.type, p.details, p.mapping, p.identifiers, p.created, p.modified
+	return scanProvider(s.readRow(ctx, `SELECT p.seq, p.pool_id, p.name, p.type, p.details, p.mapping, p.identifiers, p.created, p.modified
  FROM idp_identifiers i JOIN identity_providers p ON p.pool_id = i.pool_id AND p.name = i.provider_name
- WHERE i.pool_id = ? AND i.identifier = ?`), poolID, identifier))
+ WHERE i.pool_id = ? AND i.identifier = ?`, poolID, identifier))
 }
 
 // ListProviders lists a pool's identity providers in creation order.
 func (s *Store) ListProviders(ctx context.Context, poolID string, page storage.Page) ([]storage.Provider, error) {
-	rows, err := s.reader.QueryContext(ctx, s.d.rebind(`SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`), poolID, page.After, limitOf(page))
+	rows, err := s.read(ctx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page))
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (s *Store) UpdateProvider(ctx context.Context, poolID, name string, fn func
 	var p storage.Provider
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		p, err = scanProvider(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND name = ?`), poolID, name))
+		p, err = scanProvider(s.txRow(ctx, tx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND name = ?`, poolID, name))
 		if err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (s *Store) UpdateProvider(ctx context.Context, poolID, name string, fn func
 			return err
 		}
 		p.PoolID, p.Name = poolID, name
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE identity_providers SET details = ?, mapping = ?, identifiers = ?, modified = ? WHERE pool_id = ? AND name = ?`),
+		if _, err := s.txExec(ctx, tx, `UPDATE identity_providers SET details = ?, mapping = ?, identifiers = ?, modified = ? WHERE pool_id = ? AND name = ?`,
 			jsonText(p.Details), jsonText(p.AttributeMapping), jsonText(p.Identifiers), ms(p.Modified), poolID, name); err != nil {
 			return err
 		}
@@ -113,9 +113,9 @@ func (s *Store) UpdateProvider(ctx context.Context, poolID, name string, fn func
 // DeleteProvider removes an identity provider.
 func (s *Store) DeleteProvider(ctx context.Context, poolID, name string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM idp_identifiers WHERE pool_id = ? AND provider_name = ?`), poolID, name); err != nil {
+		if _, err := s.txExec(ctx, tx, `DELETE FROM idp_identifiers WHERE pool_id = ? AND provider_name = ?`, poolID, name); err != nil {
 			return err
 		}
-		return mustAffect(tx.ExecContext(ctx, s.d.rebind(`DELETE FROM identity_providers WHERE pool_id = ? AND name = ?`), poolID, name))
+		return mustAffect(s.txExec(ctx, tx, `DELETE FROM identity_providers WHERE pool_id = ? AND name = ?`, poolID, name))
 	})
 }

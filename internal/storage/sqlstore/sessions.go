@@ -19,7 +19,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (storage.Refresh
 	var t storage.RefreshToken
 	var at, c, e int64
 	var revoked int
-	err := s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT id, pool_id, client_id, user_sub, auth_time, created, expires, revoked FROM refresh_tokens WHERE id = ?`), id).
+	err := s.readRow(ctx, `SELECT id, pool_id, client_id, user_sub, auth_time, created, expires, revoked FROM refresh_tokens WHERE id = ?`, id).
 		Scan(&t.ID, &t.PoolID, &t.ClientID, &t.UserSub, &at, &c, &e, &revoked)
 	if err != nil {
 		return t, notFound(err)
@@ -41,7 +41,7 @@ func (s *Store) RevokeUserTokens(ctx context.Context, poolID, userSub string) er
 
 const groupCols = `seq, pool_id, name, description, role_arn, precedence, created, modified`
 
-func scanGroup(row interface{ Scan(...any) error }) (storage.Group, error) {
+func scanGroup(row scanner) (storage.Group, error) {
 	var g storage.Group
 	var prec sql.NullInt64
 	var c, m int64
@@ -72,11 +72,11 @@ func (s *Store) CreateGroup(ctx context.Context, g storage.Group) error {
 
 // GetGroup reads a group.
 func (s *Store) GetGroup(ctx context.Context, poolID, name string) (storage.Group, error) {
-	return scanGroup(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+groupCols+` FROM user_groups WHERE pool_id = ? AND name = ?`), poolID, name))
+	return scanGroup(s.readRow(ctx, `SELECT `+groupCols+` FROM user_groups WHERE pool_id = ? AND name = ?`, poolID, name))
 }
 
 func (s *Store) groups(ctx context.Context, q string, args ...any) ([]storage.Group, error) {
-	rows, err := s.reader.QueryContext(ctx, s.d.rebind(q), args...)
+	rows, err := s.read(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -102,14 +102,14 @@ func (s *Store) UpdateGroup(ctx context.Context, poolID, name string, fn func(*s
 	var g storage.Group
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		g, err = scanGroup(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+groupCols+` FROM user_groups WHERE pool_id = ? AND name = ?`), poolID, name))
+		g, err = scanGroup(s.txRow(ctx, tx, `SELECT `+groupCols+` FROM user_groups WHERE pool_id = ? AND name = ?`, poolID, name))
 		if err != nil {
 			return err
 		}
 		if err := fn(&g); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE user_groups SET description = ?, role_arn = ?, precedence = ?, modified = ? WHERE pool_id = ? AND name = ?`),
+		_, err = s.txExec(ctx, tx, `UPDATE user_groups SET description = ?, role_arn = ?, precedence = ?, modified = ? WHERE pool_id = ? AND name = ?`,
 			g.Description, g.RoleArn, precedence(g.Precedence), ms(g.Modified), poolID, name)
 		return err
 	})
@@ -119,10 +119,10 @@ func (s *Store) UpdateGroup(ctx context.Context, poolID, name string, fn func(*s
 // DeleteGroup removes a group and its memberships.
 func (s *Store) DeleteGroup(ctx context.Context, poolID, name string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM group_members WHERE pool_id = ? AND group_name = ?`), poolID, name); err != nil {
+		if _, err := s.txExec(ctx, tx, `DELETE FROM group_members WHERE pool_id = ? AND group_name = ?`, poolID, name); err != nil {
 			return err
 		}
-		return mustAffect(tx.ExecContext(ctx, s.d.rebind(`DELETE FROM user_groups WHERE pool_id = ? AND name = ?`), poolID, name))
+		return mustAffect(s.txExec(ctx, tx, `DELETE FROM user_groups WHERE pool_id = ? AND name = ?`, poolID, name))
 	})
 }
 
@@ -147,8 +147,8 @@ func (s *Store) GroupsOf(ctx context.Context, poolID, userSub string, page stora
 
 // MembersOf lists a group's users in creation order.
 func (s *Store) MembersOf(ctx context.Context, poolID, group string, page storage.Page) ([]storage.User, error) {
-	rows, err := s.reader.QueryContext(ctx, s.d.rebind(`SELECT `+prefixed("u.", userCols)+` FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.sub = m.user_sub
- WHERE m.pool_id = ? AND m.group_name = ? AND u.seq > ? ORDER BY u.seq LIMIT ?`), poolID, group, page.After, limitOf(page))
+	rows, err := s.read(ctx, `SELECT `+prefixed("u.", userCols)+` FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.sub = m.user_sub
+ WHERE m.pool_id = ? AND m.group_name = ? AND u.seq > ? ORDER BY u.seq LIMIT ?`, poolID, group, page.After, limitOf(page))
 	if err != nil {
 		return nil, err
 	}

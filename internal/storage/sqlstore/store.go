@@ -30,6 +30,8 @@ type Store struct {
 	d      dialect
 	writer *sql.DB // one connection: SQLite allows one writer at a time
 	reader *sql.DB // readers run beside the writer (WAL)
+	wstmts *stmtCache
+	rstmts *stmtCache
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -59,7 +61,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{d: sqliteDialect, writer: w, reader: r}
+	s := newStore(sqliteDialect, w, r)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -82,7 +84,7 @@ func OpenSQLiteMemory(ctx context.Context) (*Store, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
-	s := &Store{d: sqliteDialect, writer: db, reader: db}
+	s := newStore(sqliteDialect, db, db)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -90,8 +92,20 @@ func OpenSQLiteMemory(ctx context.Context) (*Store, error) {
 	return s, nil
 }
 
+func newStore(d dialect, writer, reader *sql.DB) *Store {
+	s := &Store{d: d, writer: writer, reader: reader, wstmts: newStmtCache(writer), rstmts: newStmtCache(reader)}
+	if reader == writer {
+		s.rstmts = s.wstmts
+	}
+	return s
+}
+
 // Close closes the database.
 func (s *Store) Close() error {
+	s.wstmts.close()
+	if s.rstmts != s.wstmts {
+		s.rstmts.close()
+	}
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		if e := s.reader.Close(); err == nil {
@@ -133,7 +147,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		err = s.tx(ctx, func(tx *sql.Tx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+			if err := s.txRow(ctx, tx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -142,7 +156,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("apply %s: %w", name, err)
 			}
-			_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`), version, time.Now().UnixMilli())
+			_, err := s.txExec(ctx, tx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, version, time.Now().UnixMilli())
 			return err
 		})
 		if err != nil {
@@ -158,6 +172,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return s.d.normalize(err)
 	}
+	defer s.wstmts.preparePending(ctx)
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return s.d.normalize(err)
@@ -166,7 +181,11 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := s.writer.ExecContext(ctx, s.d.rebind(q), args...)
+	st, err := s.wstmts.get(ctx, s.d.rebind(q))
+	if err != nil {
+		return nil, s.d.normalize(err)
+	}
+	res, err := st.ExecContext(ctx, args...)
 	return res, s.d.normalize(err)
 }
 
@@ -206,7 +225,7 @@ func limitOf(p storage.Page) int {
 // Secret returns the named secret, creating it with gen on first use.
 func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error) {
 	var v []byte
-	err := s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT value FROM meta WHERE name = ?`), name).Scan(&v)
+	err := s.readRow(ctx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
@@ -215,7 +234,7 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 	}
 	fresh := gen()
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT value FROM meta WHERE name = ?`), name).Scan(&v)
+		err := s.txRow(ctx, tx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&v)
 		if err == nil {
 			return nil
 		}
@@ -223,7 +242,7 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 			return err
 		}
 		v = fresh
-		_, err = tx.ExecContext(ctx, s.d.rebind(`INSERT INTO meta (name, value) VALUES (?, ?)`), name, fresh)
+		_, err = s.txExec(ctx, tx, `INSERT INTO meta (name, value) VALUES (?, ?)`, name, fresh)
 		return err
 	})
 	return v, err

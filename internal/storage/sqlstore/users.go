@@ -45,7 +45,7 @@ func nullable(s string) any {
 	return s
 }
 
-func scanUser(row interface{ Scan(...any) error }) (storage.User, error) {
+func scanUser(row scanner) (storage.User, error) {
 	var u storage.User
 	var attrs string
 	var enabled int
@@ -100,10 +100,10 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User, ids ...storage.I
 		return u, err
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
+		res, err := s.txExec(ctx, tx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
  alias_email, alias_phone, alias_preferred,
  f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
- created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`), args...)
+ created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (s *Store) GetUser(ctx context.Context, poolID string, by storage.UserLooku
 	if !ok {
 		return storage.User{}, fmt.Errorf("unknown user lookup %q", by.Field)
 	}
-	return scanUser(s.reader.QueryRowContext(ctx, s.d.rebind(`SELECT `+userCols+` FROM users WHERE pool_id = ? AND `+col+` = ?`), poolID, by.Value))
+	return scanUser(s.readRow(ctx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND `+col+` = ?`, poolID, by.Value))
 }
 
 // ListUsers lists users in creation order, optionally filtered.
@@ -149,7 +149,7 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.Us
 	}
 	q += ` ORDER BY seq LIMIT ?`
 	args = append(args, limitOf(page))
-	rows, err := s.reader.QueryContext(ctx, s.d.rebind(q), args...)
+	rows, err := s.read(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.Us
 }
 
 func (s *Store) getUserTx(ctx context.Context, tx *sql.Tx, poolID, sub string) (storage.User, error) {
-	return scanUser(tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`), poolID, sub))
+	return scanUser(s.txRow(ctx, tx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub))
 }
 
 func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, u *storage.User) error {
@@ -179,10 +179,10 @@ func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, u *storage.User) erro
 	}
 	// pool_id and sub are the key and never change.
 	args = append(args[2:], u.PoolID, u.Sub)
-	return mustAffect(tx.ExecContext(ctx, s.d.rebind(`UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?, attributes = ?, password = ?, extra = ?,
+	return mustAffect(s.txExec(ctx, tx, `UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?, attributes = ?, password = ?, extra = ?,
  alias_email = ?, alias_phone = ?, alias_preferred = ?,
  f_email = ?, f_phone_number = ?, f_name = ?, f_given_name = ?, f_family_name = ?, f_preferred_username = ?, f_user_status = ?, f_status = ?,
- created = ?, modified = ? WHERE pool_id = ? AND sub = ?`), args...))
+ created = ?, modified = ? WHERE pool_id = ? AND sub = ?`, args...))
 }
 
 // UpdateUser changes a user inside a transaction.
@@ -209,11 +209,11 @@ func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 			`DELETE FROM group_members WHERE pool_id = ? AND user_sub = ?`,
 			`DELETE FROM refresh_tokens WHERE pool_id = ? AND user_sub = ?`,
 		} {
-			if _, err := tx.ExecContext(ctx, s.d.rebind(q), poolID, sub); err != nil {
+			if _, err := s.txExec(ctx, tx, q, poolID, sub); err != nil {
 				return err
 			}
 		}
-		return mustAffect(tx.ExecContext(ctx, s.d.rebind(`DELETE FROM users WHERE pool_id = ? AND sub = ?`), poolID, sub))
+		return mustAffect(s.txExec(ctx, tx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub))
 	})
 }
 
