@@ -26,6 +26,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"Providers", testProviders},
 		{"Clients", testClients},
 		{"Secret", testSecret},
+		{"RefreshTokens", testRefreshTokens},
+		{"Groups", testGroups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -322,5 +324,66 @@ func testSecret(t *testing.T, s storage.Storage) {
 	mustNil(t, err)
 	if string(a) != "first" || string(b) != "first" {
 		t.Fatalf("secret = %q then %q", a, b)
+	}
+}
+
+func testRefreshTokens(t *testing.T, s storage.Storage) {
+	newPool(t, s, "us-east-1_a")
+	a := newUser(t, s, "us-east-1_a", "alice", nil)
+	for _, id := range []string{"r1", "r2"} {
+		mustNil(t, s.CreateRefreshToken(ctx, storage.RefreshToken{ID: id, PoolID: "us-east-1_a", ClientID: "c", UserSub: a.Sub, AuthTime: at, Created: at, Expires: at.Add(time.Hour)}))
+	}
+	got, err := s.GetRefreshToken(ctx, "r1")
+	mustNil(t, err)
+	if got.Revoked || got.UserSub != a.Sub || !got.Expires.Equal(at.Add(time.Hour)) {
+		t.Fatalf("token = %+v", got)
+	}
+	mustNil(t, s.RevokeRefreshToken(ctx, "r1"))
+	wantIs(t, s.RevokeRefreshToken(ctx, "missing"), storage.ErrNotFound)
+	if got, _ := s.GetRefreshToken(ctx, "r1"); !got.Revoked {
+		t.Fatal("not revoked")
+	}
+	mustNil(t, s.RevokeUserTokens(ctx, "us-east-1_a", a.Sub))
+	if got, _ := s.GetRefreshToken(ctx, "r2"); !got.Revoked {
+		t.Fatal("user's tokens not revoked")
+	}
+	mustNil(t, s.DeleteUser(ctx, "us-east-1_a", a.Sub))
+	_, err = s.GetRefreshToken(ctx, "r2")
+	wantIs(t, err, storage.ErrNotFound)
+}
+
+func testGroups(t *testing.T, s storage.Storage) {
+	newPool(t, s, "us-east-1_a")
+	a := newUser(t, s, "us-east-1_a", "alice", nil)
+	one := 1
+	mustNil(t, s.CreateGroup(ctx, storage.Group{PoolID: "us-east-1_a", Name: "admins", Precedence: &one, Created: at, Modified: at}))
+	mustNil(t, s.CreateGroup(ctx, storage.Group{PoolID: "us-east-1_a", Name: "users", Created: at, Modified: at}))
+	wantUnique(t, s.CreateGroup(ctx, storage.Group{PoolID: "us-east-1_a", Name: "admins", Created: at, Modified: at}), "name")
+	mustNil(t, s.AddMember(ctx, "us-east-1_a", "admins", a.Sub))
+	mustNil(t, s.AddMember(ctx, "us-east-1_a", "admins", a.Sub))
+	wantIs(t, s.AddMember(ctx, "us-east-1_a", "nope", a.Sub), storage.ErrNotFound)
+	gs, err := s.GroupsOf(ctx, "us-east-1_a", a.Sub, storage.Page{Limit: 10})
+	mustNil(t, err)
+	if len(gs) != 1 || gs[0].Name != "admins" || gs[0].Precedence == nil || *gs[0].Precedence != 1 {
+		t.Fatalf("groups of alice = %+v", gs)
+	}
+	ms, err := s.MembersOf(ctx, "us-east-1_a", "admins", storage.Page{Limit: 10})
+	mustNil(t, err)
+	if len(ms) != 1 || ms[0].Username != "alice" {
+		t.Fatalf("members = %+v", ms)
+	}
+	g, err := s.UpdateGroup(ctx, "us-east-1_a", "users", func(g *storage.Group) error { g.Description = "all"; return nil })
+	mustNil(t, err)
+	if g.Description != "all" {
+		t.Fatal("update")
+	}
+	mustNil(t, s.DeleteGroup(ctx, "us-east-1_a", "admins"))
+	wantIs(t, s.DeleteGroup(ctx, "us-east-1_a", "admins"), storage.ErrNotFound)
+	if gs, _ := s.GroupsOf(ctx, "us-east-1_a", a.Sub, storage.Page{Limit: 10}); len(gs) != 0 {
+		t.Fatal("membership survived its group")
+	}
+	list, _ := s.ListGroups(ctx, "us-east-1_a", storage.Page{Limit: 10})
+	if len(list) != 1 {
+		t.Fatalf("groups = %d", len(list))
 	}
 }
