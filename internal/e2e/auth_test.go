@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -426,5 +427,52 @@ func TestSigningKeysSurviveRestart(t *testing.T) {
 	_, claims, err := e2.svc.Keys().Verify(context.Background(), *res.AccessToken, func(p string) string { return e.url + "/" + p }, tokens.UseAccess, time.Now())
 	if err != nil || claims.String("username") != "xia" {
 		t.Fatalf("token from before the restart: %v", err)
+	}
+}
+
+func TestPreventUserExistenceErrorsAndAdminSignOut(t *testing.T) {
+	e := newEnv(t)
+	pool, clientID := authFixture(t, e, &cip.CreateUserPoolClientInput{PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled})
+	_, err := e.passwordAuth(clientID, "ghost", "Corr3ct-Horse!")
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	e.confirmedUser(pool, clientID, "zed", "Corr3ct-Horse!")
+	res, err := e.passwordAuth(clientID, "zed", "Corr3ct-Horse!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must[*cip.AdminUserGlobalSignOutOutput](t)(e.c.AdminUserGlobalSignOut(e.ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: &pool, Username: aws.String("zed")}))
+	_, err = e.c.GetUser(e.ctx, &cip.GetUserInput{AccessToken: res.AccessToken})
+	wantErr(t, err, "NotAuthorizedException", "Access Token has been revoked")
+	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": *res.RefreshToken}})
+	wantErr(t, err, "NotAuthorizedException", "Refresh Token has been revoked")
+}
+
+func TestAttributeVerification(t *testing.T) {
+	e := newEnv(t)
+	pool, clientID := authFixture(t, e, nil)
+	e.confirmedUser(pool, clientID, "abe", "Corr3ct-Horse!")
+	res, _ := e.passwordAuth(clientID, "abe", "Corr3ct-Horse!")
+	up := must[*cip.UpdateUserAttributesOutput](t)(e.c.UpdateUserAttributes(e.ctx, &cip.UpdateUserAttributesInput{AccessToken: res.AccessToken,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("abe@new.example.com")}}}))
+	if len(up.CodeDeliveryDetailsList) != 1 || *up.CodeDeliveryDetailsList[0].AttributeName != "email" {
+		t.Fatalf("delivery: %+v", up.CodeDeliveryDetailsList)
+	}
+	if e.attrs(pool, "abe")["email_verified"] != "false" {
+		t.Fatal("changed email still verified")
+	}
+	_, err := e.c.VerifyUserAttribute(e.ctx, &cip.VerifyUserAttributeInput{AccessToken: res.AccessToken, AttributeName: aws.String("email"), Code: aws.String("000000")})
+	wantErr(t, err, "CodeMismatchException", "Invalid verification code provided, please try again.")
+	must[*cip.VerifyUserAttributeOutput](t)(e.c.VerifyUserAttribute(e.ctx, &cip.VerifyUserAttributeInput{AccessToken: res.AccessToken, AttributeName: aws.String("email"), Code: aws.String(e.lastCode(pool, "abe"))}))
+	if e.attrs(pool, "abe")["email_verified"] != "true" {
+		t.Fatal("email not verified by its code")
+	}
+	must[*cip.GetUserAttributeVerificationCodeOutput](t)(e.c.GetUserAttributeVerificationCode(e.ctx, &cip.GetUserAttributeVerificationCodeInput{AccessToken: res.AccessToken, AttributeName: aws.String("email")}))
+	resp := must[*http.Response](t)(http.Get(e.url + "/_cognitod/outbox?userPoolId=" + pool + "&username=abe"))
+	var msgs []map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&msgs)
+	resp.Body.Close()
+	if len(msgs) != 3 || msgs[2]["reason"] != "VerifyUserAttribute" || msgs[2]["code"] == "" {
+		t.Fatalf("outbox over HTTP: %v", msgs)
 	}
 }
