@@ -48,6 +48,9 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	if c.Storage == "sqlite" {
 		box = outbox.New(filepath.Join(c.DataDir, "outbox.jsonl"))
 	}
+	if c.SMTPAddr != "" {
+		box.WithSMTP(&outbox.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom})
+	}
 	baseURL := c.BaseURL
 	if baseURL == "" {
 		baseURL = "http://" + c.Addr

@@ -30,6 +30,9 @@ type Config struct {
 	BaseURL string `yaml:"base_url"`
 	// Pprof serves /debug/pprof/ (for profiling; off by default).
 	Pprof bool `yaml:"pprof"`
+	// SMTPAddr (host:port), when set, also mails EMAIL messages there, from SMTPFrom.
+	SMTPAddr string `yaml:"smtp_addr"`
+	SMTPFrom string `yaml:"smtp_from"`
 }
 
 // Defaults are the values used when nothing else sets them.
@@ -69,6 +72,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		}
 	}
 	env := map[string]*string{
+		"COGNITOD_SMTP_ADDR":         &c.SMTPAddr,
+		"COGNITOD_SMTP_FROM":         &c.SMTPFrom,
 		"COGNITOD_ACCESS_KEY_ID":     &c.AccessKeyID,
 		"COGNITOD_SECRET_ACCESS_KEY": &c.SecretAccessKey,
 		"COGNITOD_REGION":            &c.Region,
@@ -137,6 +142,14 @@ func (c Config) Validate() error {
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		errs = append(errs, errors.New("access key: set both COGNITOD_ACCESS_KEY_ID and COGNITOD_SECRET_ACCESS_KEY, or neither"))
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			errs = append(errs, fmt.Errorf("smtp_addr %q: want HOST:PORT", c.SMTPAddr))
+		}
+		if !strings.Contains(c.SMTPFrom, "@") {
+			errs = append(errs, fmt.Errorf("smtp_from %q: want an email address", c.SMTPFrom))
+		}
 	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -28,13 +28,25 @@ type Outbox struct {
 	mu   sync.Mutex
 	path string
 	mem  []Message
+	smtp *SMTP
 }
 
 // New makes an outbox writing to path ("" keeps messages in memory).
 func New(path string) *Outbox { return &Outbox{path: path} }
 
-// Send records a message.
+// Send records a message, and mails it when an SMTP server is configured.
+// The mail goes out after the record is kept, outside the outbox lock.
 func (o *Outbox) Send(m Message) error {
+	if err := o.keep(m); err != nil {
+		return err
+	}
+	if o.smtp != nil && m.Medium == "EMAIL" {
+		return o.smtp.send(m)
+	}
+	return nil
+}
+
+func (o *Outbox) keep(m Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.path == "" {
