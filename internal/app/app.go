@@ -12,13 +12,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/cognitod/cognitod/internal/api"
+
 	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/federation"
 	"github.com/cognitod/cognitod/internal/hostedui"
 	"github.com/cognitod/cognitod/internal/outbox"
 	"github.com/cognitod/cognitod/internal/sigv4"
 	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
+	"github.com/cognitod/cognitod/internal/triggers"
 	"github.com/cognitod/cognitod/internal/userpool"
 )
 
@@ -55,7 +59,10 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	if baseURL == "" {
 		baseURL = "http://" + c.Addr
 	}
-	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box})
+	outbound := &http.Client{Timeout: 10 * time.Second}
+	invoker := &triggers.Invoker{Endpoint: c.LambdaEndpoint, Region: c.Region, HTTP: outbound,
+		Creds: aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}}
+	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound})
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +102,7 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 		_, _ = metrics.WriteTo(w)
 	})
 	mux.Handle("GET /_cognitod/outbox", box.Handler())
+	hostedui.New(svc, &federation.Client{HTTP: outbound}, log).Register(mux)
 	mux.Handle("GET /{pool}/.well-known/", hostedui.WellKnown(svc))
 	if c.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

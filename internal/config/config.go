@@ -32,7 +32,10 @@ type Config struct {
 	Pprof bool `yaml:"pprof"`
 	// SMTPAddr (host:port), when set, also mails EMAIL messages there, from SMTPFrom.
 	SMTPAddr string `yaml:"smtp_addr"`
-	SMTPFrom string `yaml:"smtp_from"`
+	// LambdaEndpoint is where Lambda triggers are invoked (Lambda Invoke API),
+	// e.g. http://127.0.0.1:3001 for sam local start-lambda.
+	LambdaEndpoint string `yaml:"lambda_endpoint"`
+	SMTPFrom       string `yaml:"smtp_from"`
 }
 
 // Defaults are the values used when nothing else sets them.
@@ -73,6 +76,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	env := map[string]*string{
 		"COGNITOD_SMTP_ADDR":         &c.SMTPAddr,
+		"COGNITOD_LAMBDA_ENDPOINT":   &c.LambdaEndpoint,
 		"COGNITOD_SMTP_FROM":         &c.SMTPFrom,
 		"COGNITOD_ACCESS_KEY_ID":     &c.AccessKeyID,
 		"COGNITOD_SECRET_ACCESS_KEY": &c.SecretAccessKey,

@@ -54,3 +54,18 @@ type Groups interface {
 	// MembersOf lists a group's users; page.After is a user Seq.
 	MembersOf(ctx context.Context, poolID, group string, page Page) ([]User, error)
 }
+
+// AuthCode is a one-time OAuth2 authorization code (kept by its hash).
+type AuthCode struct {
+	Hash    string
+	PoolID  string
+	Payload []byte // the domain's encoding of what the code grants
+	Expires time.Time
+}
+
+// AuthCodes keeps authorization codes.
+type AuthCodes interface {
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// TakeAuthCode removes and answers a code: a code can be taken once.
+	TakeAuthCode(ctx context.Context, hash string) (AuthCode, error)
+}

@@ -130,6 +130,7 @@ type Client struct {
 type Storage interface {
 	Tokens
 	Groups
+	AuthCodes
 
 	Ping(ctx context.Context) error
 	Close() error

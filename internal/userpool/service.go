@@ -21,6 +21,7 @@ import (
 	"github.com/cognitod/cognitod/internal/outbox"
 	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/tokens"
+	"github.com/cognitod/cognitod/internal/triggers"
 )
 
 // Service is the Cognito domain over a storage backend.
@@ -37,7 +38,8 @@ type Service struct {
 	baseURL string
 	outbox  *outbox.Outbox
 	// pools caches decoded pool configurations (*pool by id); see getPool.
-	pools sync.Map
+	pools    sync.Map
+	triggers *triggers.Invoker
 }
 
 // Options configure a Service.
@@ -50,6 +52,8 @@ type Options struct {
 	BaseURL string
 	// Outbox receives the messages Cognito would send (nil: kept in memory).
 	Outbox *outbox.Outbox
+	// Triggers invokes Lambda triggers (nil: triggers fail as unreachable).
+	Triggers *triggers.Invoker
 }
 
 // New makes a Service; it reads (or creates) the pagination token key.
@@ -75,7 +79,7 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, fetch: o.HTTP,
-		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox}
+		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers}
 	if s.outbox == nil {
 		s.outbox = outbox.New("")
 	}
@@ -219,3 +223,12 @@ func jsonInto(raw []byte, v any) error {
 }
 
 func constantEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// BaseURL is the public URL of the server.
+func (s *Service) BaseURL() string { return s.baseURL }
+
+// Sealer seals state that the hosted pages hand to browsers and IdPs.
+func (s *Service) Sealer() *auth.Sealer { return s.sealer }
+
+// Now is the service clock.
+func (s *Service) Now() time.Time { return s.now() }

@@ -163,3 +163,23 @@ func (s *Store) MembersOf(ctx context.Context, poolID, group string, page storag
 	}
 	return out, rows.Err()
 }
+
+// CreateAuthCode stores an authorization code.
+func (s *Store) CreateAuthCode(ctx context.Context, c storage.AuthCode) error {
+	_, err := s.exec(ctx, `INSERT INTO auth_codes (hash, pool_id, payload, expires) VALUES (?,?,?,?)`, c.Hash, c.PoolID, c.Payload, ms(c.Expires))
+	return err
+}
+
+// TakeAuthCode removes a code and answers it, in one transaction.
+func (s *Store) TakeAuthCode(ctx context.Context, hash string) (storage.AuthCode, error) {
+	var c storage.AuthCode
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var exp int64
+		if err := s.txRow(ctx, tx, `SELECT hash, pool_id, payload, expires FROM auth_codes WHERE hash = ?`, hash).Scan(&c.Hash, &c.PoolID, &c.Payload, &exp); err != nil {
+			return notFound(err)
+		}
+		c.Expires = fromMS(exp)
+		return mustAffect(s.txExec(ctx, tx, `DELETE FROM auth_codes WHERE hash = ?`, hash))
+	})
+	return c, err
+}

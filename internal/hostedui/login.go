@@ -1,0 +1,128 @@
+package hostedui
+
+import (
+	"crypto/rand"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/userpool"
+)
+
+var randRead = rand.Read
+
+type page struct {
+	Title     string
+	Error     string
+	Sealed    string
+	Username  string
+	Providers []providerLink
+	Native    bool
+}
+
+type providerLink struct {
+	Name string
+	URL  string
+}
+
+// pageTmpl is the hosted sign-in page: plain HTML, no external assets,
+// labelled fields, errors announced to assistive technology.
+var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;justify-content:center}
+main{background:#fff;margin:3rem 1rem;padding:2rem;border-radius:8px;max-width:22rem;width:100%;box-shadow:0 1px 4px #0002}
+h1{font-size:1.3rem;margin-top:0}
+label{display:block;margin:.8rem 0 .3rem;font-weight:600}
+input{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid #888;border-radius:4px}
+button,.idp{display:block;width:100%;box-sizing:border-box;margin-top:1rem;padding:.6rem;font-size:1rem;border-radius:4px;text-align:center;text-decoration:none}
+button{background:#1f5fbf;color:#fff;border:0;cursor:pointer}
+.idp{border:1px solid #1f5fbf;color:#1f5fbf}
+.error{color:#a00000;background:#fde8e8;padding:.6rem;border-radius:4px}
+.or{text-align:center;color:#555;margin-top:1.2rem}
+</style>
+</head>
+<body>
+<main>
+<h1>{{.Title}}</h1>
+{{if .Error}}<p class="error" role="alert" id="error">{{.Error}}</p>{{end}}
+{{range .Providers}}<a class="idp" href="{{.URL}}">Continue with {{.Name}}</a>
+{{end}}
+{{if .Native}}{{if .Providers}}<p class="or">or</p>{{end}}
+<form method="post" action="/login">
+<input type="hidden" name="q" value="{{.Sealed}}">
+<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" value="{{.Username}}" required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>{{end}}
+</main>
+</body>
+</html>`))
+
+func (s *Server) render(w http.ResponseWriter, a *userpool.Authorization, rawQuery, errMsg, username string) {
+	sealed, err := s.svc.Sealer().Seal("login", s.svc.Now().Add(time.Hour), rawQuery)
+	if err != nil {
+		errorPage(w, http.StatusInternalServerError, "Internal error")
+		return
+	}
+	pg := page{Title: "Sign in", Error: errMsg, Sealed: sealed, Username: username}
+	q, _ := url.ParseQuery(rawQuery)
+	q.Del("identity_provider")
+	q.Del("idp_identifier")
+	for _, name := range a.Providers {
+		if name == "COGNITO" {
+			pg.Native = true
+			continue
+		}
+		q.Set("identity_provider", name)
+		pg.Providers = append(pg.Providers, providerLink{Name: name, URL: "/oauth2/authorize?" + q.Encode()})
+	}
+	if len(a.Providers) == 0 {
+		pg.Native = true
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	if errMsg != "" {
+		w.WriteHeader(http.StatusBadRequest)
+	}
+	_ = pageTmpl.Execute(w, pg)
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.check(w, r, authorizeRequest(r.URL.Query()))
+	if !ok {
+		return
+	}
+	s.render(w, a, r.URL.RawQuery, "", "")
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		errorPage(w, http.StatusBadRequest, "Malformed form")
+		return
+	}
+	var rawQuery string
+	if err := s.svc.Sealer().Open("login", r.PostForm.Get("q"), s.svc.Now(), &rawQuery); err != nil {
+		errorPage(w, http.StatusBadRequest, "The sign-in page has expired; start again from the application.")
+		return
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	a, ok := s.check(w, r, authorizeRequest(q))
+	if !ok {
+		return
+	}
+	u, err := s.svc.PasswordSignIn(r.Context(), a, r.PostForm.Get("username"), r.PostForm.Get("password"))
+	if err != nil {
+		s.render(w, a, rawQuery, "Incorrect username or password.", r.PostForm.Get("username"))
+		return
+	}
+	s.finish(w, r, a, u.Sub)
+}
