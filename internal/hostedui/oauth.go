@@ -43,6 +43,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth2/userInfo", s.userInfo)
 	mux.HandleFunc("POST /oauth2/revoke", s.revoke)
 	mux.HandleFunc("GET /logout", s.logout)
+	mux.HandleFunc("POST /saml2/idpresponse", s.samlResponse)
+	mux.HandleFunc("GET /saml2/metadata", s.samlMetadata)
 }
 
 func authorizeRequest(q url.Values) userpool.AuthorizeRequest {
@@ -105,8 +107,9 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request, req userpool.Auth
 
 // idpState travels through the IdP, sealed.
 type idpState struct {
-	Query string `json:"q"` // the client's authorize query
-	Nonce string `json:"n"` // nonce sent to the IdP
+	Query     string `json:"q"`           // the client's authorize query
+	Nonce     string `json:"n,omitempty"` // nonce sent to an OIDC IdP
+	RequestID string `json:"r,omitempty"` // a SAML AuthnRequest's ID
 }
 
 func (s *Server) callbackURL() string { return s.svc.BaseURL() + "/oauth2/idpresponse" }
@@ -125,7 +128,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) toIdP(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, query string) {
 	if a.ProviderType == userpool.TypeSAML {
-		redirectError(w, r, a, "invalid_request", "cognitod does not implement SAML sign-in yet")
+		s.toSAML(w, r, a, query)
 		return
 	}
 	nonce := randomToken()
@@ -169,7 +172,12 @@ func (s *Server) idpResponse(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, a, "server_error", "")
 		return
 	}
-	u, err := s.svc.FederatedSignIn(r.Context(), a.PoolID, a.ClientID, userpool.ExternalIdentity{Provider: a.Provider, Subject: subject, Claims: claims})
+	s.signInExternal(w, r, a, userpool.ExternalIdentity{Provider: a.Provider, Subject: subject, Claims: claims})
+}
+
+// signInExternal resolves an identity the IdP vouched for and finishes.
+func (s *Server) signInExternal(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, ext userpool.ExternalIdentity) {
+	u, err := s.svc.FederatedSignIn(r.Context(), a.PoolID, a.ClientID, ext)
 	if err != nil {
 		if ae, ok := apierr.As(err); ok {
 			redirectError(w, r, a, "invalid_request", ae.Message)

@@ -21,6 +21,17 @@ const (
 	TypeSAML     = "SAML"
 )
 
+// metadataDocumentKey keeps, internally, the metadata fetched from a MetadataURL.
+const metadataDocumentKey = "_cognitodMetadataDocument"
+
+// SAMLMetadataDocument is the IdP metadata a SAML provider was configured with.
+func SAMLMetadataDocument(details map[string]string) string {
+	if doc := details[metadataDocumentKey]; doc != "" {
+		return doc
+	}
+	return details["MetadataFile"]
+}
+
 // maxProviders is Cognito's quota of identity providers per pool.
 const maxProviders = 300
 
@@ -163,6 +174,10 @@ func (s *Service) prepareSAML(ctx context.Context, d map[string]string) (map[str
 		d["SLORedirectBindingURI"] = md.SLORedirect
 	}
 	d["IDPEntityId"] = md.EntityID
+	if url != "" {
+		// Keep what was fetched: sign-in verifies against this document.
+		d[metadataDocumentKey] = string(raw)
+	}
 	return d, nil
 }
 
@@ -204,7 +219,7 @@ func checkProviderName(typ, name string) error {
 func providerType(pr storage.Provider) IdentityProviderType {
 	details := map[string]string{}
 	for k, v := range pr.Details {
-		if k == "IDPEntityId" {
+		if k == "IDPEntityId" || k == metadataDocumentKey {
 			continue // internal: read from the metadata
 		}
 		details[k] = v

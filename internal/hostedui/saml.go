@@ -1,0 +1,116 @@
+package hostedui
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/crewjam/saml"
+
+	"github.com/cognitod/cognitod/internal/federation"
+	"github.com/cognitod/cognitod/internal/userpool"
+)
+
+func (s *Server) serviceProvider(ctx context.Context, poolID string, details map[string]string) (*saml.ServiceProvider, error) {
+	key, cert, err := s.svc.SPKey(ctx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	return federation.ServiceProvider(federation.SAMLConfig{
+		EntityID: userpool.SPEntityID(poolID), ACS: s.svc.BaseURL() + "/saml2/idpresponse",
+		Metadata: userpool.SAMLMetadataDocument(details), IDPInit: details["IDPInit"] == "true", Key: key, Certificate: cert,
+	})
+}
+
+// toSAML starts an SP-initiated SAML sign-in.
+func (s *Server) toSAML(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, query string) {
+	sp, err := s.serviceProvider(r.Context(), a.PoolID, a.Details)
+	if err != nil {
+		redirectError(w, r, a, "invalid_request", err.Error())
+		return
+	}
+	to, err := federation.SAMLRedirect(sp, func(requestID string) (string, error) {
+		return s.svc.Sealer().Seal("idp-state", s.svc.Now().Add(10*time.Minute), idpState{Query: query, RequestID: requestID})
+	})
+	if err != nil {
+		redirectError(w, r, a, "invalid_request", err.Error())
+		return
+	}
+	http.Redirect(w, r, to, http.StatusFound)
+}
+
+// samlResponse is the assertion consumer service (HTTP-POST binding).
+func (s *Server) samlResponse(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("SAMLResponse") == "" {
+		errorPage(w, http.StatusBadRequest, "A SAMLResponse is required.")
+		return
+	}
+	var st idpState
+	if err := s.svc.Sealer().Open("idp-state", r.PostForm.Get("RelayState"), s.svc.Now(), &st); err != nil {
+		// IdP-initiated sign-in is not supported without a RelayState that
+		// cognitod issued: the client and redirect URI could not be trusted.
+		errorPage(w, http.StatusBadRequest, "Invalid RelayState: the sign-in cannot be continued.")
+		return
+	}
+	q, _ := url.ParseQuery(st.Query)
+	a, ok := s.check(w, r, authorizeRequest(q))
+	if !ok {
+		return
+	}
+	if a.ProviderType != userpool.TypeSAML {
+		redirectError(w, r, a, "invalid_request", "The identity provider is not a SAML provider")
+		return
+	}
+	sp, err := s.serviceProvider(r.Context(), a.PoolID, a.Details)
+	if err != nil {
+		redirectError(w, r, a, "invalid_request", err.Error())
+		return
+	}
+	nameID, claims, assertionID, expires, err := federation.SAMLAssertion(sp, r, []string{st.RequestID})
+	if err != nil {
+		var fe *federation.Error
+		if errors.As(err, &fe) {
+			redirectError(w, r, a, "invalid_request", fe.Description)
+			return
+		}
+		redirectError(w, r, a, "server_error", "")
+		return
+	}
+	fresh, err := s.svc.Once(r.Context(), a.PoolID, "saml-assertion:"+a.Provider+":"+assertionID, expires)
+	if err != nil {
+		redirectError(w, r, a, "server_error", "")
+		return
+	}
+	if !fresh {
+		redirectError(w, r, a, "invalid_request", "Invalid SAML response: the assertion was already used")
+		return
+	}
+	s.signInExternal(w, r, a, userpool.ExternalIdentity{Provider: a.Provider, Subject: nameID, Claims: claims})
+}
+
+// samlMetadata publishes a pool's SP metadata: GET /saml2/metadata?userPoolId=...
+func (s *Server) samlMetadata(w http.ResponseWriter, r *http.Request) {
+	poolID := r.URL.Query().Get("userPoolId")
+	if !s.svc.PoolExists(r.Context(), poolID) {
+		http.NotFound(w, r)
+		return
+	}
+	sp, err := federation.ServiceProvider(federation.SAMLConfig{EntityID: userpool.SPEntityID(poolID), ACS: s.svc.BaseURL() + "/saml2/idpresponse",
+		Metadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="none"></EntityDescriptor>`})
+	if err == nil {
+		sp.Key, sp.Certificate, err = s.svc.SPKey(r.Context(), poolID)
+	}
+	if err != nil {
+		http.Error(w, "metadata unavailable", http.StatusInternalServerError)
+		return
+	}
+	body, err := federation.SPMetadata(sp)
+	if err != nil {
+		http.Error(w, "metadata unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	_, _ = w.Write(body)
+}
