@@ -113,5 +113,15 @@ func operations(s *userpool.Service) map[string]handler {
 		"AdminRemoveUserFromGroup": op(s.AdminRemoveUserFromGroup),
 		"AdminListGroupsForUser":   op(s.AdminListGroupsForUser),
 		"ListUsersInGroup":         op(s.ListUsersInGroup),
+
+		"CreateResourceServer":   op(s.CreateResourceServer),
+		"DescribeResourceServer": op(s.DescribeResourceServer),
+		"ListResourceServers":    op(s.ListResourceServers),
+		"UpdateResourceServer":   op(s.UpdateResourceServer),
+		"DeleteResourceServer":   op(s.DeleteResourceServer),
+		"CreateUserPoolDomain":   op(s.CreateUserPoolDomain),
+		"DescribeUserPoolDomain": op(s.DescribeUserPoolDomain),
+		"UpdateUserPoolDomain":   op(s.UpdateUserPoolDomain),
+		"DeleteUserPoolDomain":   op(s.DeleteUserPoolDomain),
 	}
 }

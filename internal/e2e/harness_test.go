@@ -186,3 +186,5 @@ func (e *env) attrs(pool, name string) map[string]string {
 	}
 	return m
 }
+
+func stringsReader(s string) io.Reader { return bytes.NewReader([]byte(s)) }

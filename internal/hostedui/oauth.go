@@ -90,6 +90,11 @@ func redirectError(w http.ResponseWriter, r *http.Request, a *userpool.Authoriza
 func (s *Server) check(w http.ResponseWriter, r *http.Request, req userpool.AuthorizeRequest) (*userpool.Authorization, bool) {
 	a, err := s.svc.Authorize(r.Context(), req)
 	if err == nil {
+		// A pool's domain serves that pool's clients only.
+		if poolID, ok := s.svc.PoolForHost(r.Context(), r.Host); ok && poolID != a.PoolID {
+			errorPage(w, http.StatusBadRequest, userpool.ErrUnknownClient.Description)
+			return nil, false
+		}
 		return a, true
 	}
 	var oe *userpool.OAuthError
@@ -262,6 +267,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		res, err = s.svc.RefreshGrant(r.Context(), ca, r.PostForm.Get("refresh_token"))
+	case "client_credentials":
+		res, err = s.svc.ClientCredentialsGrant(r.Context(), ca, r.PostForm.Get("scope"))
 	default:
 		err = &userpool.OAuthError{Code: "unsupported_grant_type"}
 	}

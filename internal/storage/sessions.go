@@ -69,3 +69,35 @@ type AuthCodes interface {
 	// TakeAuthCode removes and answers a code: a code can be taken once.
 	TakeAuthCode(ctx context.Context, hash string) (AuthCode, error)
 }
+
+// ResourceServer is an OAuth2 resource server of a pool with its scopes.
+type ResourceServer struct {
+	Seq        int64
+	PoolID     string
+	Identifier string
+	Name       string
+	Scopes     []byte // the domain's encoding of the scopes
+}
+
+// Domain is a hosted-UI domain (a prefix or a custom domain) of a pool.
+type Domain struct {
+	Domain  string
+	PoolID  string
+	Config  []byte
+	Created time.Time
+}
+
+// Resources keeps resource servers and domains.
+type Resources interface {
+	CreateResourceServer(ctx context.Context, r ResourceServer) error
+	GetResourceServer(ctx context.Context, poolID, identifier string) (ResourceServer, error)
+	ListResourceServers(ctx context.Context, poolID string, page Page) ([]ResourceServer, error)
+	UpdateResourceServer(ctx context.Context, r ResourceServer) error
+	DeleteResourceServer(ctx context.Context, poolID, identifier string) error
+
+	CreateDomain(ctx context.Context, d Domain) error
+	GetDomain(ctx context.Context, domain string) (Domain, error)
+	DomainsOf(ctx context.Context, poolID string) ([]Domain, error)
+	UpdateDomain(ctx context.Context, d Domain) error
+	DeleteDomain(ctx context.Context, domain string) error
+}

@@ -131,6 +131,7 @@ type Storage interface {
 	Tokens
 	Groups
 	AuthCodes
+	Resources
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -202,7 +202,7 @@ func (s *Service) buildClient(ctx context.Context, p *pool, in *clientInput, c *
 	if c.DefaultRedirectURI != "" && !contains(c.CallbackURLs, c.DefaultRedirectURI) {
 		return apierr.Invalid("DefaultRedirectURI must be one of the CallbackURLs.")
 	}
-	if err := s.checkOAuth(p, in, c.ClientSecret != ""); err != nil {
+	if err := s.checkOAuth(ctx, p, in, c.ClientSecret != ""); err != nil {
 		return err
 	}
 	c.AllowedOAuthFlows, c.AllowedOAuthScopes, c.AllowedOAuthFlowsUserPoolClient = in.AllowedOAuthFlows, in.AllowedOAuthScopes, in.AllowedOAuthFlowsUserPoolClient
@@ -221,7 +221,7 @@ func (s *Service) buildClient(ctx context.Context, p *pool, in *clientInput, c *
 	return nil
 }
 
-func (s *Service) checkOAuth(p *pool, in *clientInput, hasSecret bool) error {
+func (s *Service) checkOAuth(ctx context.Context, p *pool, in *clientInput, hasSecret bool) error {
 	flows := in.AllowedOAuthFlows
 	if contains(flows, "client_credentials") && len(flows) > 1 {
 		return apierr.New(apierr.InvalidOAuthFlow, "client_credentials flow can not be selected along with code flow or implicit flow.")
@@ -244,10 +244,9 @@ func (s *Service) checkOAuth(p *pool, in *clientInput, hasSecret bool) error {
 		if contains(StandardScopes, sc) {
 			continue
 		}
-		if !strings.Contains(sc, "/") {
+		if !s.customScopeExists(ctx, p.ID, sc) {
 			return apierr.New(apierr.ScopeDoesNotExist, "Invalid scope requested: %s", sc)
 		}
-		// Resource-server scopes are checked once resource servers exist.
 	}
 	return nil
 }

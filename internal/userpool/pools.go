@@ -250,7 +250,21 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *struct{ UserPoolId s
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserPool": s.describePool(p, n)}, nil
+	out := s.describePool(p, n)
+	domains, err := s.store.DomainsOf(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range domains {
+		var cfg DomainInput
+		_ = json.Unmarshal(d.Config, &cfg)
+		if cfg.CustomDomainConfig != nil {
+			out["CustomDomain"] = d.Domain
+		} else {
+			out["Domain"] = d.Domain
+		}
+	}
+	return map[string]any{"UserPool": out}, nil
 }
 
 // ListUserPoolsInput is the ListUserPools request.

@@ -60,6 +60,8 @@ func uniqueField(msg string) string {
 		return "name"
 	case table == "idp_identifiers":
 		return "identifier"
+	case table == "resource_servers":
+		return "identifier"
 	}
 	return col
 }
