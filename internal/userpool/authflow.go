@@ -146,8 +146,18 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 		return nil, apierr.Invalid("Missing required parameter PASSWORD")
 	}
 	u, err := s.findUser(ctx, p, username)
+	if ae, ok := apierr.As(err); ok && ae.Code == apierr.UserNotFound {
+		if migrated, ok, merr := s.migrateUser(ctx, p, c, username, password); merr != nil {
+			return nil, s.userExistenceError(c, merr)
+		} else if ok {
+			u, err = migrated, nil
+		}
+	}
 	if err != nil {
 		return nil, s.userExistenceError(c, err)
+	}
+	if err := s.preAuthentication(ctx, p, c, &u, in.ClientMetadata); err != nil {
+		return nil, err
 	}
 	if !checkPassword(u.Password, password) {
 		return nil, errBadCredentials
@@ -198,6 +208,9 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientT
 			"requiredAttributes": "[]",
 			"userAttributes":     userAttributesJSON(&u),
 		})
+	}
+	if err := s.postAuthentication(ctx, p, c, &u); err != nil {
+		return nil, err
 	}
 	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC()}, true)
 	if err != nil {

@@ -47,6 +47,8 @@ type session struct {
 	origin   string // refresh lineage id = origin_jti
 	scopes   []string
 	nonce    string
+	// source is the PreTokenGeneration triggerSource (TokenGeneration_*).
+	source string
 }
 
 // groupClaims orders a user's groups by precedence (none last), then name.
@@ -166,6 +168,13 @@ func (s *Service) issue(ctx context.Context, ss *session, withRefresh bool) (*Au
 		if pref := preferredRole(groups); pref != "" {
 			id["cognito:preferred_role"] = pref
 		}
+	}
+	source := ss.source
+	if source == "" {
+		source = "TokenGeneration_Authentication"
+	}
+	if err := s.preTokenGeneration(ctx, ss, source, id, access); err != nil {
+		return nil, err
 	}
 	if out.AccessToken, err = s.keys.Sign(ctx, ss.pool.ID, tokens.UseAccess, access); err != nil {
 		return nil, err

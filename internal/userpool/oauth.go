@@ -202,7 +202,7 @@ func (s *Service) RedeemCode(ctx context.Context, ca ClientAuth, code, redirectU
 	if err != nil || !u.Enabled {
 		return nil, oauthErr("invalid_grant", "")
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: time.Unix(g.AuthTime, 0), scopes: g.Scopes, nonce: g.Nonce}, true)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: time.Unix(g.AuthTime, 0), scopes: g.Scopes, nonce: g.Nonce, source: "TokenGeneration_HostedAuth"}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh strin
 	if err != nil || !u.Enabled {
 		return nil, oauthErr("invalid_grant", "")
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, scopes: c.AllowedOAuthScopes}, false)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, scopes: c.AllowedOAuthScopes, source: "TokenGeneration_RefreshTokens"}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (s *Service) SignInForAuthorization(ctx context.Context, a *Authorization, 
 	if err != nil {
 		return "", nil, err
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC(), scopes: a.Scopes, nonce: a.Request.Nonce}, false)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC(), scopes: a.Scopes, nonce: a.Request.Nonce, source: "TokenGeneration_HostedAuth"}, false)
 	if err != nil {
 		return "", nil, err
 	}

@@ -201,7 +201,7 @@ func (s *Service) refresh(ctx context.Context, p *pool, c *UserPoolClientType, p
 	if !u.Enabled {
 		return nil, errUserDisabled
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID}, false)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, source: "TokenGeneration_RefreshTokens"}, false)
 	if err != nil {
 		return nil, err
 	}

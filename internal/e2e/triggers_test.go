@@ -1,0 +1,119 @@
+package e2e
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+const fnARN = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+func TestAuthenticationTriggersAndPreTokenV1(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{PreAuthentication: aws.String(fnARN + "pre-auth"), PostAuthentication: aws.String(fnARN + "post-auth"),
+		PreTokenGeneration: aws.String(fnARN + "pre-token")})
+	f.confirmedUser(f.pool, f.clientID, "fay", "Corr3ct-Horse!")
+	var sources []string
+	deny := ""
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		src := event["triggerSource"].(string)
+		sources = append(sources, src)
+		switch src {
+		case "PreAuthentication_Authentication":
+			if deny != "" {
+				return nil, deny
+			}
+		case "TokenGeneration_Authentication":
+			event["response"] = map[string]any{"claimsOverrideDetails": map[string]any{
+				"claimsToAddOrOverride": map[string]any{"tenant": "acme", "sub": "hijacked"},
+				"claimsToSuppress":      []any{"email"},
+				"groupOverrideDetails":  map[string]any{"groupsToOverride": []any{"from-trigger"}},
+			}}
+		}
+		return event, ""
+	}
+	res, err := f.passwordAuth(f.clientID, "fay", "Corr3ct-Horse!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := json.Marshal(sources); string(got) != `["PreAuthentication_Authentication","PostAuthentication_Authentication","TokenGeneration_Authentication"]` {
+		t.Fatalf("trigger order: %s", got)
+	}
+	id, access := jwtClaims(*res.IdToken), jwtClaims(*res.AccessToken)
+	if id["tenant"] != "acme" || id["email"] != nil || id["sub"] == "hijacked" {
+		t.Fatalf("V1 overrides: %v", id)
+	}
+	if g, _ := json.Marshal(access["cognito:groups"]); string(g) != `["from-trigger"]` {
+		t.Fatalf("groups override in access token: %s", g)
+	}
+	deny = "account locked"
+	_, err = f.passwordAuth(f.clientID, "fay", "Corr3ct-Horse!")
+	wantErr(t, err, "UserLambdaValidationException", "PreAuthentication failed with error account locked.")
+}
+
+func TestPreTokenGenerationV2AndBadOutput(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{
+		LambdaArn: aws.String(fnARN + "pre-token-v2"), LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}})
+	f.confirmedUser(f.pool, f.clientID, "gus", "Corr3ct-Horse!")
+	var version any
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		if event["triggerSource"] == "TokenGeneration_Authentication" {
+			version = event["version"]
+			event["response"] = map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
+				"idTokenGeneration":     map[string]any{"claimsToAddOrOverride": map[string]any{"plan": "pro", "limits": map[string]any{"seats": 5}}},
+				"accessTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"tenant": "acme"}, "scopesToAdd": []any{"api/read"}},
+			}}
+		}
+		return event, ""
+	}
+	res, err := f.passwordAuth(f.clientID, "gus", "Corr3ct-Horse!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, access := jwtClaims(*res.IdToken), jwtClaims(*res.AccessToken)
+	if version != "2" || id["plan"] != "pro" || id["limits"].(map[string]any)["seats"] != float64(5) || access["tenant"] != "acme" || access["scope"] != "aws.cognito.signin.user.admin api/read" {
+		t.Fatalf("V2: version %v, id %v, access %v", version, id, access)
+	}
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		event["response"] = "not an object"
+		return event, ""
+	}
+	_, err = f.passwordAuth(f.clientID, "gus", "Corr3ct-Horse!")
+	wantErr(t, err, "InvalidLambdaResponseException", "Unrecognizable lambda output")
+}
+
+func TestUserMigration(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{UserMigration: aws.String(fnARN + "migrate")})
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		if event["triggerSource"] != "UserMigration_Authentication" {
+			return event, ""
+		}
+		req := event["request"].(map[string]any)
+		if event["userName"] != "legacy" || req["password"] != "Legacy-Passw0rd!" {
+			return nil, "Bad password"
+		}
+		event["response"] = map[string]any{"userAttributes": map[string]any{"email": "legacy@example.com", "email_verified": "true"},
+			"finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS"}
+		return event, ""
+	}
+	_, err := f.passwordAuth(f.clientID, "legacy", "Wrong-Passw0rd!")
+	wantErr(t, err, "UserNotFoundException", "Exception migrating user in app client "+f.clientID)
+	res, err := f.passwordAuth(f.clientID, "legacy", "Legacy-Passw0rd!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jwtClaims(*res.IdToken)["email"] != "legacy@example.com" {
+		t.Fatal("migrated attributes missing")
+	}
+	got := must[*cip.AdminGetUserOutput](t)(f.c.AdminGetUser(f.ctx, &cip.AdminGetUserInput{UserPoolId: &f.pool, Username: aws.String("legacy")}))
+	if got.UserStatus != types.UserStatusTypeConfirmed {
+		t.Fatalf("status %s", got.UserStatus)
+	}
+	// Migrated once: the next sign-in does not call the function.
+	f.lambda = func(event map[string]any) (map[string]any, string) { return nil, "must not be called" }
+	if _, err := f.passwordAuth(f.clientID, "legacy", "Legacy-Passw0rd!"); err != nil {
+		t.Fatal(err)
+	}
+}
