@@ -132,4 +132,3 @@ func (f *fedEnv) redeemAt(code, redirectURI string) map[string]any {
 	}
 	return jwtClaims(tok)
 }
-
