@@ -27,6 +27,8 @@ type testIdP struct {
 	codes    map[string]map[string]any
 	forge    bool
 	badNonce bool
+	// secrets records the client_secret of each token request.
+	secrets []string
 }
 
 func newTestIdP(t *testing.T) *testIdP {
@@ -61,6 +63,7 @@ func newTestIdP(t *testing.T) *testIdP {
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		idp.mu.Lock()
+		idp.secrets = append(idp.secrets, r.PostForm.Get("client_secret"))
 		claims, ok := idp.codes[r.PostForm.Get("code")]
 		delete(idp.codes, r.PostForm.Get("code"))
 		forge, badNonce := idp.forge, idp.badNonce

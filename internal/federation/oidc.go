@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -124,7 +125,15 @@ func (c *Client) Exchange(ctx context.Context, p Provider, redirectURI, code, no
 	if err != nil {
 		return "", nil, err
 	}
-	tok, err := c.oauth(p, e, redirectURI).Exchange(c.ctx(ctx), code)
+	cfg := c.oauth(p, e, redirectURI)
+	if p.Type == "SignInWithApple" {
+		secret, err := appleClientSecret(p.Details, time.Now())
+		if err != nil {
+			return "", nil, err
+		}
+		cfg.ClientSecret = secret
+	}
+	tok, err := cfg.Exchange(c.ctx(ctx), code)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
