@@ -117,3 +117,47 @@ func TestUserMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSignUpTriggers(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{PreSignUp: aws.String(fnARN + "pre-signup"), PostConfirmation: aws.String(fnARN + "post-confirm")})
+	var sources []string
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		src := event["triggerSource"].(string)
+		sources = append(sources, src)
+		req := event["request"].(map[string]any)
+		switch src {
+		case "PreSignUp_SignUp":
+			if req["validationData"].(map[string]any)["invite"] != "yes" {
+				return nil, "not invited"
+			}
+			event["response"] = map[string]any{"autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": false}
+		case "PreSignUp_AdminCreateUser":
+			if event["userName"] == "blocked" {
+				return nil, "blocked by policy"
+			}
+		}
+		return event, ""
+	}
+	_, err := f.c.SignUp(f.ctx, &cip.SignUpInput{ClientId: &f.clientID, Username: aws.String("ivy"), Password: aws.String("Corr3ct-Horse!")})
+	wantErr(t, err, "UserLambdaValidationException", "PreSignUp failed with error not invited.")
+	out := must[*cip.SignUpOutput](t)(f.c.SignUp(f.ctx, &cip.SignUpInput{ClientId: &f.clientID, Username: aws.String("ivy"), Password: aws.String("Corr3ct-Horse!"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("ivy@example.com")}},
+		ValidationData: []types.AttributeType{{Name: aws.String("invite"), Value: aws.String("yes")}}}))
+	if !out.UserConfirmed || out.CodeDeliveryDetails != nil || f.attrs(f.pool, "ivy")["email_verified"] != "true" {
+		t.Fatalf("auto-confirmed sign-up: %+v", out)
+	}
+	if _, err := f.passwordAuth(f.clientID, "ivy", "Corr3ct-Horse!"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.c.AdminCreateUser(f.ctx, &cip.AdminCreateUserInput{UserPoolId: &f.pool, Username: aws.String("blocked")})
+	wantErr(t, err, "UserLambdaValidationException", "PreSignUp failed with error blocked by policy.")
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		sources = append(sources, event["triggerSource"].(string))
+		return event, ""
+	}
+	sources = nil
+	f.confirmedUser(f.pool, f.clientID, "jay", "Corr3ct-Horse!")
+	if got, _ := json.Marshal(sources); string(got) != `["PreSignUp_SignUp","PostConfirmation_ConfirmSignUp"]` {
+		t.Fatalf("sign-up triggers: %s", got)
+	}
+}

@@ -68,8 +68,31 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 	if err := p.checkRequired(&u); err != nil {
 		return nil, err
 	}
+	if arn := s.lambdaARN(p, "PreSignUp"); arn != "" {
+		req := map[string]any{"userAttributes": attrMap(in.UserAttributes), "validationData": attrMap(in.ValidationData), "clientMetadata": orEmpty(in.ClientMetadata)}
+		resp := map[string]any{"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}
+		out, err := s.triggers.Invoke(ctx, "PreSignUp", arn, s.triggerEvent(p, "PreSignUp_SignUp", u.Username, c.ClientId, req, resp))
+		if err != nil {
+			return nil, err
+		}
+		r, _ := out["response"].(map[string]any)
+		if v, _ := r["autoConfirmUser"].(bool); v {
+			u.Status = StatusConfirmed
+		}
+		for flag, name := range map[string]string{"autoVerifyEmail": "email", "autoVerifyPhone": "phone_number"} {
+			if v, _ := r[flag].(bool); v {
+				if _, ok := attr(&u, name); !ok {
+					return nil, apierr.New(apierr.InvalidLambdaResponse, "Invalid lambda response: %s cannot be verified, the user has no %s.", name, name)
+				}
+				setAttr(&u, name+"_verified", "true")
+			}
+		}
+	}
 	u.Password = hashPassword(p.ID, u.Username, in.Password, chosenPasswordRounds, now)
 	medium, attrName, dest := p.confirmationTarget(&u)
+	if u.Status == StatusConfirmed {
+		dest = ""
+	}
 	var code string
 	if dest != "" {
 		code = newCode(&u, codeSignUp, attrName, codeValidity, now)
@@ -87,7 +110,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"UserConfirmed": false, "UserSub": created.Sub}
+	out := map[string]any{"UserConfirmed": created.Status == StatusConfirmed, "UserSub": created.Sub}
 	if d := s.deliverTo(p, &created, "SignUp", code, "", medium, attrName, dest); d != nil {
 		out["CodeDeliveryDetails"] = d
 	}
@@ -133,7 +156,32 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (ma
 		}
 		return nil
 	})
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.postConfirmation(ctx, p, c.ClientId, u.Sub, "PostConfirmation_ConfirmSignUp")
+}
+
+// postConfirmation runs the PostConfirmation trigger for a confirmed user.
+func (s *Service) postConfirmation(ctx context.Context, p *pool, clientID, sub, source string) error {
+	arn := s.lambdaARN(p, "PostConfirmation")
+	if arn == "" {
+		return nil
+	}
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: sub})
+	if err != nil {
+		return err
+	}
+	req := map[string]any{"userAttributes": userAttributesForTrigger(&u), "clientMetadata": map[string]string{}}
+	_, err = s.triggers.Invoke(ctx, "PostConfirmation", arn, s.triggerEvent(p, source, u.Username, clientID, req, map[string]any{}))
+	return err
+}
+
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // updateConfirmed changes a user and marks it CONFIRMED in one transaction.
@@ -174,7 +222,10 @@ func (s *Service) AdminConfirmSignUp(ctx context.Context, in *UserRef) (map[stri
 		}
 		return nil
 	})
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.postConfirmation(ctx, p, "", u.Sub, "PostConfirmation_ConfirmSignUp")
 }
 
 // ClientUserInput names a user from a client (ResendConfirmationCode, ForgotPassword).
@@ -311,7 +362,10 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		x.Password = hashPassword(p.ID, x.Username, in.Password, chosenPasswordRounds, s.clock())
 		return nil
 	})
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.postConfirmation(ctx, p, c.ClientId, u.Sub, "PostConfirmation_ConfirmForgotPassword")
 }
 
 // AdminResetUserPassword makes a user reset its password (RESET_REQUIRED)

@@ -129,6 +129,14 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if err := p.checkRequired(&u); err != nil {
 		return nil, err
 	}
+	if arn := s.lambdaARN(p, "PreSignUp"); arn != "" {
+		// PreSignUp_AdminCreateUser can refuse the user; its response is ignored.
+		req := map[string]any{"userAttributes": attrMap(in.UserAttributes), "validationData": attrMap(in.ValidationData), "clientMetadata": orEmpty(in.ClientMetadata)}
+		resp := map[string]any{"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}
+		if _, err := s.triggers.Invoke(ctx, "PreSignUp", arn, s.triggerEvent(p, "PreSignUp_AdminCreateUser", in.Username, "", req, resp)); err != nil {
+			return nil, err
+		}
+	}
 	temp := deref(in.TemporaryPassword)
 	if temp != "" {
 		if err := checkPolicy(p.Policy, *in.TemporaryPassword); err != nil {
