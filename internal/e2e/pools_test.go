@@ -17,7 +17,7 @@ func TestUserPoolLifecycle(t *testing.T) {
 			{Name: aws.String("email"), Required: aws.Bool(true), Mutable: aws.Bool(true)},
 		},
 		Policies:           &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{MinimumLength: aws.Int32(10), RequireSymbols: false}},
-		LambdaConfig:       &types.LambdaConfigType{PreSignUp: aws.String("arn:aws:lambda:us-east-1:123456789012:function:pre")},
+		LambdaConfig:       &types.LambdaConfigType{PostAuthentication: aws.String("arn:aws:lambda:us-east-1:123456789012:function:post")},
 		DeletionProtection: types.DeletionProtectionTypeActive,
 	}))
 	p := out.UserPool
@@ -48,13 +48,13 @@ func TestUserPoolLifecycle(t *testing.T) {
 	wantErr(t, err, "InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required")
 	e.user(id, "lee", "email", "lee@example.com")
 	d := must[*cip.DescribeUserPoolOutput](t)(e.c.DescribeUserPool(e.ctx, &cip.DescribeUserPoolInput{UserPoolId: &id}))
-	if d.UserPool.EstimatedNumberOfUsers != 1 || *d.UserPool.LambdaConfig.PreSignUp == "" {
+	if d.UserPool.EstimatedNumberOfUsers != 1 || *d.UserPool.LambdaConfig.PostAuthentication == "" {
 		t.Fatalf("describe = %+v", d.UserPool)
 	}
 	// Update replaces changeable settings; schema stays.
 	must[*cip.UpdateUserPoolOutput](t)(e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: &id, MfaConfiguration: types.UserPoolMfaTypeOff}))
 	d = must[*cip.DescribeUserPoolOutput](t)(e.c.DescribeUserPool(e.ctx, &cip.DescribeUserPoolInput{UserPoolId: &id}))
-	if d.UserPool.LambdaConfig.PreSignUp != nil || *d.UserPool.Policies.PasswordPolicy.MinimumLength != 8 || len(d.UserPool.SchemaAttributes) != len(p.SchemaAttributes) {
+	if d.UserPool.LambdaConfig.PostAuthentication != nil || *d.UserPool.Policies.PasswordPolicy.MinimumLength != 8 || len(d.UserPool.SchemaAttributes) != len(p.SchemaAttributes) {
 		t.Fatalf("after update: %+v", d.UserPool)
 	}
 	if d.UserPool.DeletionProtection != types.DeletionProtectionTypeInactive {
