@@ -2,8 +2,8 @@
 # Runs cognitod's whole test suite on a fresh machine: installs the
 # JavaScript test clients, checks formatting and vet, then runs every test
 # with the race detector (fuzz targets run through their seed corpora).
-# Needs Go and Node.js with npm; installs Debian's chromium when missing
-# (as root).
+# Needs Go and Node.js with npm; installs Debian's chromium and starts a
+# PostgreSQL server (scripts/postgres.sh) when missing (as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v go >/dev/null || { echo "Go is required"; exit 1; }
@@ -19,6 +19,11 @@ if ! command -v chromium >/dev/null; then
   else
     echo "chromium is needed for the browser test: apt-get install chromium"; exit 1
   fi
+fi
+# A local PostgreSQL server for the conformance suite and the two-node test.
+if [ -z "${COGNITOD_TEST_POSTGRES_DSN:-}" ]; then
+  COGNITOD_TEST_POSTGRES_DSN=$(bash scripts/postgres.sh)
+  export COGNITOD_TEST_POSTGRES_DSN
 fi
 unformatted=$(gofmt -l cmd internal)
 if [ -n "$unformatted" ]; then

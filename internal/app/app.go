@@ -28,9 +28,11 @@ import (
 
 // OpenStorage opens the configured backend.
 func OpenStorage(ctx context.Context, c config.Config) (storage.Storage, error) {
-	switch c.Storage {
-	case "memory":
+	switch {
+	case c.Storage == "memory":
 		return sqlstore.OpenSQLiteMemory(ctx)
+	case c.IsPostgres():
+		return sqlstore.OpenPostgres(ctx, c.Storage)
 	default:
 		return sqlstore.OpenSQLite(ctx, c.DataDir)
 	}
@@ -115,15 +117,15 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 // Run serves until ctx is cancelled, then stops accepting, lets in-flight
 // calls finish and closes the database. banner receives the start-up lines.
 func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logger) error {
-	creds, err := loadCredentials(c)
-	if err != nil {
-		return err
-	}
 	st, err := OpenStorage(ctx, c)
 	if err != nil {
 		return fmt.Errorf("open storage: %w", err)
 	}
 	defer st.Close()
+	creds, err := loadCredentials(ctx, c, st)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
@@ -138,6 +140,9 @@ func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logge
 	}
 	srv := &http.Server{Handler: b.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	where := "memory (nothing is kept after exit)"
+	if c.IsPostgres() {
+		where = "PostgreSQL"
+	}
 	if c.Storage == "sqlite" {
 		abs, _ := filepath.Abs(filepath.Join(c.DataDir, "cognitod.db"))
 		where = abs

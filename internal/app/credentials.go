@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/storage"
 )
 
 // Credentials is the one key pair whose signatures cognitod accepts.
@@ -34,10 +36,19 @@ func newCredentials() Credentials {
 }
 
 // loadCredentials takes the configured pair, else the one kept in the data
-// dir, else generates one (kept in the data dir for sqlite storage).
-func loadCredentials(c config.Config) (Credentials, error) {
+// dir (SQLite) or in the database (PostgreSQL: every node shares it), else
+// generates one.
+func loadCredentials(ctx context.Context, c config.Config, st storage.Storage) (Credentials, error) {
 	if c.AccessKeyID != "" {
 		return Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}, nil
+	}
+	if c.IsPostgres() {
+		raw, err := st.Secret(ctx, "access-key", func() []byte { b, _ := json.Marshal(newCredentials()); return b })
+		if err != nil {
+			return Credentials{}, err
+		}
+		var cr Credentials
+		return cr, json.Unmarshal(raw, &cr)
 	}
 	if c.Storage != "sqlite" {
 		return newCredentials(), nil

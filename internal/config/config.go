@@ -51,7 +51,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("cognitod", flag.ContinueOnError)
 	addr := fs.String("addr", c.Addr, "listen address HOST:PORT")
 	dataDir := fs.String("data-dir", c.DataDir, "directory of the SQLite database and generated credentials")
-	storage := fs.String("storage", c.Storage, "storage backend: sqlite (file in --data-dir) or memory")
+	storage := fs.String("storage", c.Storage, "storage backend: sqlite (file in --data-dir), memory, or a postgres:// DSN (several nodes may share it)")
 	file := fs.String("config", "", "optional YAML configuration file")
 	logLevel := fs.String("log-level", c.LogLevel, "log level: debug, info, warn, error")
 	pprof := fs.Bool("pprof", false, "serve /debug/pprof/ for profiling")
@@ -124,16 +124,21 @@ var (
 	accountFormat = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
+// IsPostgres reports whether storage is a PostgreSQL DSN.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.Storage, "postgres://") || strings.HasPrefix(c.Storage, "postgresql://")
+}
+
 // Validate reports every problem of the configuration at once.
 func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: want HOST:PORT", c.Addr))
 	}
-	switch c.Storage {
-	case "sqlite", "memory":
+	switch {
+	case c.Storage == "sqlite", c.Storage == "memory", c.IsPostgres():
 	default:
-		errs = append(errs, fmt.Errorf("storage %q: want sqlite or memory", c.Storage))
+		errs = append(errs, fmt.Errorf("storage %q: want sqlite, memory or a postgres:// DSN", c.Storage))
 	}
 	if c.Storage == "sqlite" && c.DataDir == "" {
 		errs = append(errs, errors.New("data_dir: must be set for sqlite storage"))

@@ -51,13 +51,20 @@ func newEnv(t *testing.T) *env {
 	return newEnvOn(t, st)
 }
 
-func newEnvOn(t *testing.T, st storage.Storage) *env {
+func newEnvOn(t *testing.T, st storage.Storage) *env { return newEnvBehind(t, st, "") }
+
+// newEnvBehind starts a node whose public base URL is base (as nodes behind
+// one load balancer share one); "" means its own address.
+func newEnvBehind(t *testing.T, st storage.Storage, base string) *env {
 	t.Helper()
 	ctx := context.Background()
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
 	cfg := config.Defaults()
 	cfg.Storage, cfg.BaseURL, cfg.Addr = "memory", url, hs.Listener.Addr().String()
+	if base != "" {
+		cfg.BaseURL = base
+	}
 	b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
 	if err != nil {
 		t.Fatal(err)

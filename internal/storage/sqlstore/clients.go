@@ -55,7 +55,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*storage.Cl
 	var c storage.Client
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = scanClient(s.txRow(ctx, tx, `SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`, id))
+		c, err = scanClient(s.txRow(ctx, tx, `SELECT `+clientCols+` FROM user_pool_clients WHERE id = ?`+s.d.forUpdate, id))
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,14 @@ type dialect struct {
 	rebind func(q string) string
 	// normalize turns a driver error into a storage sentinel where one applies.
 	normalize func(err error) error
+	// forUpdate locks rows read for update inside a transaction (engines
+	// with concurrent writers); SQLite has one writer and needs none.
+	forUpdate string
+	// returning: INSERT ... RETURNING gives the new row's seq (no LastInsertId).
+	returning bool
+	// migrationLock, run first in the migration transaction, keeps two
+	// starting nodes from migrating at once.
+	migrationLock string
 }
 
 var sqliteDialect = dialect{

@@ -55,7 +55,7 @@ func (s *Store) UpdatePool(ctx context.Context, id string, fn func(*storage.Pool
 	var p storage.Pool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		p, err = scanPool(s.txRow(ctx, tx, `SELECT `+poolCols+` FROM user_pools WHERE id = ?`, id))
+		p, err = scanPool(s.txRow(ctx, tx, `SELECT `+poolCols+` FROM user_pools WHERE id = ?`+s.d.forUpdate, id))
 		if err != nil {
 			return err
 		}

@@ -93,7 +93,7 @@ func (s *Store) UpdateProvider(ctx context.Context, poolID, name string, fn func
 	var p storage.Provider
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		p, err = scanProvider(s.txRow(ctx, tx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND name = ?`, poolID, name))
+		p, err = scanProvider(s.txRow(ctx, tx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND name = ?`+s.d.forUpdate, poolID, name))
 		if err != nil {
 			return err
 		}

@@ -102,7 +102,7 @@ func (s *Store) UpdateGroup(ctx context.Context, poolID, name string, fn func(*s
 	var g storage.Group
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		g, err = scanGroup(s.txRow(ctx, tx, `SELECT `+groupCols+` FROM user_groups WHERE pool_id = ? AND name = ?`, poolID, name))
+		g, err = scanGroup(s.txRow(ctx, tx, `SELECT `+groupCols+` FROM user_groups WHERE pool_id = ? AND name = ?`+s.d.forUpdate, poolID, name))
 		if err != nil {
 			return err
 		}

@@ -122,9 +122,28 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	if s.d.migrationLock != "" {
+		// One transaction for all: the advisory lock serialises nodes that
+		// start together.
+		return s.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, s.d.migrationLock); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+				return fmt.Errorf("create schema_migrations: %w", err)
+			}
+			return s.applyMigrations(ctx, tx)
+		})
+	}
 	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
+	return s.applyMigrations(ctx, nil)
+}
+
+// applyMigrations applies the pending migrations in order: inside tx when
+// given, else each in a transaction of its own.
+func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 	dir := "migrations/" + s.d.name
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
@@ -145,7 +164,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = s.tx(ctx, func(tx *sql.Tx) error {
+		apply := func(tx *sql.Tx) error {
 			var n int
 			if err := s.txRow(ctx, tx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 				return err
@@ -158,7 +177,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 			_, err := s.txExec(ctx, tx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, version, time.Now().UnixMilli())
 			return err
-		})
+		}
+		if outer != nil {
+			err = apply(outer)
+		} else {
+			err = s.tx(ctx, apply)
+		}
 		if err != nil {
 			return err
 		}
@@ -168,6 +192,18 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // tx runs fn in a write transaction, committing when it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = s.tx1(ctx, fn); !errors.Is(err, storage.ErrConflict) {
+			return err
+		}
+		// A serialization failure or deadlock: callers never see it.
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *Store) tx1(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return s.d.normalize(err)

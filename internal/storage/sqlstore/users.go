@@ -100,15 +100,22 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User, ids ...storage.I
 		return u, err
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
+		insert := `INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
  alias_email, alias_phone, alias_preferred,
  f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
- created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...)
-		if err != nil {
-			return err
-		}
-		if id, err := res.LastInsertId(); err == nil {
-			u.Seq = id
+ created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+		if s.d.returning {
+			if err := s.txRow(ctx, tx, insert+` RETURNING seq`, args...).Scan(&u.Seq); err != nil {
+				return err
+			}
+		} else {
+			res, err := s.txExec(ctx, tx, insert, args...)
+			if err != nil {
+				return err
+			}
+			if id, err := res.LastInsertId(); err == nil {
+				u.Seq = id
+			}
 		}
 		for _, id := range ids {
 			if err := s.insertIdentityTx(ctx, tx, id); err != nil {
@@ -169,7 +176,7 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.Us
 }
 
 func (s *Store) getUserTx(ctx context.Context, tx *sql.Tx, poolID, sub string) (storage.User, error) {
-	return scanUser(s.txRow(ctx, tx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub))
+	return scanUser(s.txRow(ctx, tx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`+s.d.forUpdate, poolID, sub))
 }
 
 func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, u *storage.User) error {

@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognitod/cognitod/internal/storage/pgtest"
+	"github.com/cognitod/cognitod/internal/storage/sqlstore"
+)
+
+// Two cognitod nodes share one PostgreSQL database and behave as one
+// service: what one writes the other honours at once, a token one issues
+// the other accepts, and concurrent links of one identity through both
+// nodes have exactly one winner.
+func TestTwoNodesOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	open := func(base string) *env {
+		st, err := sqlstore.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return newEnvBehind(t, st, base)
+	}
+	n1 := open("")
+	n2 := open(n1.url) // both nodes answer for one public URL
+	pool, clientID := authFixture(t, n1, nil)
+	n1.idp(pool, "Google", types.IdentityProviderTypeTypeGoogle, nil)
+	n1.confirmedUserVia(n2, pool, clientID, "kim", "Corr3ct-Horse!")
+	if err := n1.link(pool, pui("Cognito", "", "kim"), pui("Google", "Cognito_Subject", "g-kim")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(n2.attrs(pool, "kim")["identities"], `"userId":"g-kim"`) {
+		t.Fatal("node 2 does not see node 1's link")
+	}
+	// Tokens: issued by node 1 (keys created there), accepted by node 2.
+	res, err := n1.passwordAuth(clientID, "kim", "Corr3ct-Horse!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := n2.c.GetUser(ctx, &cip.GetUserInput{AccessToken: res.AccessToken}); err != nil || *got.Username != "kim" {
+		t.Fatalf("node 2 rejects node 1's access token: %v", err)
+	}
+	ref := must[*cip.InitiateAuthOutput](t)(n2.c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": *res.RefreshToken}}))
+	if ref.AuthenticationResult.AccessToken == nil {
+		t.Fatal("node 2 could not refresh node 1's session")
+	}
+	// Concurrent links of one identity, half through each node.
+	const n = 12
+	for i := 0; i < n; i++ {
+		n1.user(pool, fmt.Sprint("c", i))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			node := n1
+			if i%2 == 1 {
+				node = n2
+			}
+			errs[i] = node.link(pool, pui("Cognito", "", fmt.Sprint("c", i)), pui("Google", "Cognito_Subject", "contested"))
+		}(i)
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		if err == nil {
+			wins++
+		} else {
+			wantErr(t, err, "InvalidParameterException", "SourceUser is already linked to DestinationUser")
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d concurrent links through two nodes succeeded", wins)
+	}
+	// Unlink through node 2; node 1 sees the identity free.
+	if err := n2.unlink(pool, pui("Google", "Cognito_Subject", "g-kim")); err != nil {
+		t.Fatal(err)
+	}
+	if _, has := n1.attrs(pool, "kim")["identities"]; has {
+		t.Fatal("node 1 still shows the unlinked identity")
+	}
+}
+
+// confirmedUserVia signs a user up on e and confirms it on other (the code
+// is read from e's outbox, where it was sent).
+func (e *env) confirmedUserVia(other *env, pool, clientID, name, password string) {
+	e.t.Helper()
+	must[*cip.SignUpOutput](e.t)(e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &clientID, Username: &name, Password: &password,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(name + "@example.com")}}}))
+	must[*cip.ConfirmSignUpOutput](e.t)(other.c.ConfirmSignUp(other.ctx, &cip.ConfirmSignUpInput{ClientId: &clientID, Username: &name, ConfirmationCode: aws.String(e.lastCode(pool, name))}))
+}
