@@ -16,6 +16,7 @@ import (
 
 	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/awsjson"
+	"github.com/cognitod/cognitod/internal/quota"
 	"github.com/cognitod/cognitod/internal/sigv4"
 	"github.com/cognitod/cognitod/internal/userpool"
 	"github.com/cognitod/cognitod/internal/validate"
@@ -31,6 +32,7 @@ type Server struct {
 	verifier *sigv4.Verifier
 	log      *slog.Logger
 	metrics  *Metrics
+	quota    *quota.Limiter
 }
 
 // Config configures a Server.
@@ -39,6 +41,8 @@ type Config struct {
 	Verifier *sigv4.Verifier
 	Logger   *slog.Logger
 	Metrics  *Metrics
+	// Quota, when not nil, emulates Cognito's request-rate quotas.
+	Quota *quota.Limiter
 }
 
 // New makes the API handler.
@@ -55,7 +59,7 @@ func New(c Config) (*Server, error) {
 	if mt == nil {
 		mt = NewMetrics()
 	}
-	return &Server{model: m, ops: operations(c.Service), verifier: c.Verifier, log: log, metrics: mt}, nil
+	return &Server{model: m, ops: operations(c.Service), verifier: c.Verifier, log: log, metrics: mt, quota: c.Quota}, nil
 }
 
 // Implemented lists the operations served.
@@ -134,6 +138,15 @@ func (s *Server) call(r *http.Request) (string, any, error) {
 			return name, nil, aerr
 		}
 		region = v.Region
+	}
+	if s.quota != nil {
+		scope := region
+		if scope == "" {
+			scope = "unsigned"
+		}
+		if !s.quota.Allow(scope, name) {
+			return name, nil, apierr.New(apierr.TooManyRequests, "Rate exceeded")
+		}
 	}
 	h, implemented := s.ops[name]
 	if !implemented {

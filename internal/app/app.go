@@ -19,6 +19,7 @@ import (
 	"github.com/cognitod/cognitod/internal/federation"
 	"github.com/cognitod/cognitod/internal/hostedui"
 	"github.com/cognitod/cognitod/internal/outbox"
+	"github.com/cognitod/cognitod/internal/quota"
 	"github.com/cognitod/cognitod/internal/sigv4"
 	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
@@ -69,6 +70,10 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 		return nil, err
 	}
 	metrics := api.NewMetrics()
+	var limiter *quota.Limiter
+	if c.QuotaEmulation {
+		limiter = quota.New(c.QuotaRates, nil)
+	}
 	apiServer, err := api.New(api.Config{
 		Service: svc,
 		Verifier: &sigv4.Verifier{Service: "cognito-idp", Lookup: func(id string) (string, bool) {
@@ -79,6 +84,7 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 		}},
 		Logger:  log,
 		Metrics: metrics,
+		Quota:   limiter,
 	})
 	if err != nil {
 		return nil, err

@@ -35,7 +35,11 @@ type Config struct {
 	// LambdaEndpoint is where Lambda triggers are invoked (Lambda Invoke API),
 	// e.g. http://127.0.0.1:3001 for sam local start-lambda.
 	LambdaEndpoint string `yaml:"lambda_endpoint"`
-	SMTPFrom       string `yaml:"smtp_from"`
+	// QuotaEmulation applies Cognito's request-rate quotas (off by default);
+	// QuotaRates overrides the requests per second of a category.
+	QuotaEmulation bool               `yaml:"quota_emulation"`
+	QuotaRates     map[string]float64 `yaml:"quota_rates"`
+	SMTPFrom       string             `yaml:"smtp_from"`
 }
 
 // Defaults are the values used when nothing else sets them.
@@ -55,6 +59,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	file := fs.String("config", "", "optional YAML configuration file")
 	logLevel := fs.String("log-level", c.LogLevel, "log level: debug, info, warn, error")
 	pprof := fs.Bool("pprof", false, "serve /debug/pprof/ for profiling")
+	quotas := fs.Bool("quota-emulation", false, "answer TooManyRequestsException past Cognito's request-rate quotas (per node)")
 	baseURL := fs.String("base-url", "", "public URL of this server (token issuer prefix); default http://ADDR")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -102,6 +107,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			c.BaseURL = *baseURL
 		case "pprof":
 			c.Pprof = *pprof
+		case "quota-emulation":
+			c.QuotaEmulation = *quotas
 		}
 	})
 	if v := getenv("COGNITOD_BASE_URL"); v != "" && c.BaseURL == "" {

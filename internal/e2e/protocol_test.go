@@ -19,7 +19,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/app"
 	"github.com/cognitod/cognitod/internal/awsjson"
+	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/storage/sqlstore"
 )
 
 // rawCall sends a JSON 1.1 request, signed with the SDK's own signer unless
@@ -201,4 +204,34 @@ func TestRegionsAreSeparate(t *testing.T) {
 	if len(list.UserPools) != 1 {
 		t.Fatalf("us-east-1 lists %d pools", len(list.UserPools))
 	}
+}
+
+func TestQuotaEmulation(t *testing.T) {
+	st, err := sqlstore.OpenSQLiteMemory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	hs := httptest.NewUnstartedServer(nil)
+	cfg := config.Defaults()
+	cfg.Storage, cfg.QuotaEmulation, cfg.QuotaRates = "memory", true, map[string]float64{"UserRead": 3}
+	b, err := app.Build(context.Background(), st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = b.Handler
+	hs.Start()
+	defer hs.Close()
+	c := client(hs.URL, "us-east-1", testKeyID, testSecret)
+	pool := *must[*cip.CreateUserPoolOutput](t)(c.CreateUserPool(context.Background(), &cip.CreateUserPoolInput{PoolName: aws.String("q")})).UserPool.Id
+	var throttled error
+	for i := 0; i < 10 && throttled == nil; i++ {
+		_, err := c.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("nobody")})
+		if err != nil && !strings.Contains(err.Error(), "UserNotFoundException") {
+			throttled = err
+		}
+	}
+	wantErr(t, throttled, "TooManyRequestsException", "Rate exceeded")
+	// Another category is not affected.
+	must[*cip.ListUsersOutput](t)(c.ListUsers(context.Background(), &cip.ListUsersInput{UserPoolId: &pool}))
 }

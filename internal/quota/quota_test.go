@@ -1,0 +1,27 @@
+package quota
+
+import (
+	"testing"
+	"time"
+)
+
+func TestBuckets(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(map[string]float64{"UserUpdate": 5}, func() time.Time { return now })
+	allowed := 0
+	for i := 0; i < 20; i++ {
+		if l.Allow("us-east-1", "AdminLinkProviderForUser") {
+			allowed++
+		}
+	}
+	if allowed != 5 {
+		t.Fatalf("burst allowed %d, want 5", allowed)
+	}
+	now = now.Add(400 * time.Millisecond) // refills 2 tokens
+	if !l.Allow("us-east-1", "AdminDisableProviderForUser") || !l.Allow("us-east-1", "AdminDeleteUser") || l.Allow("us-east-1", "AdminDeleteUser") {
+		t.Fatal("refill is not rate-based")
+	}
+	if !l.Allow("eu-west-1", "AdminDeleteUser") || !l.Allow("us-east-1", "AdminGetUser") || !l.Allow("us-east-1", "TagResource") {
+		t.Fatal("another Region, category or an unlimited operation was limited")
+	}
+}
