@@ -36,9 +36,20 @@ func hashPassword(poolID, username, password string, rounds int, now time.Time) 
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
 	h, _ := pbkdf2.Key(sha256.New, password, salt, rounds, 32)
-	v := auth.NewVerifier(poolID, username, password)
-	b, _ := json.Marshal(passwordRecord{Alg: "pbkdf2-sha256", Iterations: rounds, Salt: salt, Hash: h, SRP: &v, Set: now.UnixMilli()})
+	rec := passwordRecord{Alg: "pbkdf2-sha256", Iterations: rounds, Salt: salt, Hash: h, Set: now.UnixMilli()}
+	if username != "" {
+		v := auth.NewVerifier(poolID, username, password)
+		rec.SRP = &v
+	}
+	b, _ := json.Marshal(rec)
 	return b
+}
+
+// unusablePassword keeps a random password that nobody is told
+// (AdminCreateUser with MessageAction SUPPRESS and no TemporaryPassword):
+// it can never be signed in with, so no SRP verifier is worth computing.
+func unusablePassword(now time.Time) []byte {
+	return hashPassword("", "", randomString(32, alnum), 1, now)
 }
 
 func passwordOf(record []byte) passwordRecord {

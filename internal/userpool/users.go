@@ -144,8 +144,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		}
 		u.Password = hashPassword(p.ID, u.Username, *in.TemporaryPassword, chosenPasswordRounds, now)
 	} else {
-		temp = temporaryPassword(p.Policy)
-		u.Password = hashPassword(p.ID, u.Username, temp, 1, now)
+		if in.MessageAction == "SUPPRESS" {
+			u.Password = unusablePassword(now)
+		} else {
+			temp = temporaryPassword(p.Policy)
+			u.Password = hashPassword(p.ID, u.Username, temp, 1, now)
+		}
 	}
 	p.index(&u)
 	created, err := s.store.CreateUser(ctx, u)

@@ -32,6 +32,9 @@ type Store struct {
 	reader *sql.DB // readers run beside the writer (WAL)
 	wstmts *stmtCache
 	rstmts *stmtCache
+	// requests feeds the committer (SQLite); nil runs each transaction alone.
+	requests chan txRequest
+	stopped  chan struct{}
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -66,6 +69,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startCommitter()
 	return s, nil
 }
 
@@ -89,6 +93,7 @@ func OpenSQLiteMemory(ctx context.Context) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startCommitter()
 	return s, nil
 }
 
@@ -102,6 +107,7 @@ func newStore(d dialect, writer, reader *sql.DB) *Store {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stopCommitter()
 	s.wstmts.close()
 	if s.rstmts != s.wstmts {
 		s.rstmts.close()
@@ -192,6 +198,9 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 
 // tx runs fn in a write transaction, committing when it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.requests != nil {
+		return s.submit(ctx, fn)
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		if err = s.tx1(ctx, fn); !errors.Is(err, storage.ErrConflict) {
@@ -217,6 +226,15 @@ func (s *Store) tx1(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s.requests != nil {
+		var res sql.Result
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			res, err = s.txExec(ctx, tx, q, args...)
+			return err
+		})
+		return res, err
+	}
 	st, err := s.wstmts.get(ctx, s.d.rebind(q))
 	if err != nil {
 		return nil, s.d.normalize(err)

@@ -1,0 +1,113 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+)
+
+// SQLite has one writer, and every commit waits for its fsync. The
+// committer runs the write transactions that callers submit together: one
+// database transaction, one SAVEPOINT per caller (so each caller's change
+// is still all-or-nothing and sees the others' errors not at all), one
+// commit and one fsync for the batch, and only then each caller's answer —
+// nothing is acknowledged before it is durable.
+
+type txRequest struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+// maxBatch bounds how many callers share one commit.
+const maxBatch = 128
+
+func (s *Store) startCommitter() {
+	s.requests = make(chan txRequest, maxBatch)
+	s.stopped = make(chan struct{})
+	go func() {
+		defer close(s.stopped)
+		for first := range s.requests {
+			batch := []txRequest{first}
+		drain:
+			for len(batch) < maxBatch {
+				select {
+				case r, ok := <-s.requests:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			s.commitBatch(batch)
+		}
+	}()
+}
+
+func (s *Store) stopCommitter() {
+	if s.requests != nil {
+		close(s.requests)
+		<-s.stopped
+		s.requests = nil
+	}
+}
+
+func (s *Store) commitBatch(batch []txRequest) {
+	errs := make([]error, len(batch))
+	tx, err := s.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- s.d.normalize(err)
+		}
+		return
+	}
+	ok := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if _, err := tx.Exec(`SAVEPOINT caller`); err != nil {
+			errs[i] = err
+			continue
+		}
+		if err := r.fn(tx); err != nil {
+			errs[i] = err
+			_, _ = tx.Exec(`ROLLBACK TO SAVEPOINT caller`)
+		} else {
+			ok++
+		}
+		_, _ = tx.Exec(`RELEASE SAVEPOINT caller`)
+	}
+	var commitErr error
+	if ok > 0 {
+		commitErr = tx.Commit()
+	} else {
+		commitErr = tx.Rollback()
+		if commitErr == sql.ErrTxDone {
+			commitErr = nil
+		}
+	}
+	for i, r := range batch {
+		err := errs[i]
+		if err == nil && commitErr != nil && ok > 0 {
+			err = commitErr
+		}
+		r.done <- s.d.normalize(err)
+	}
+	s.wstmts.preparePending(context.Background())
+}
+
+// submit hands a write transaction to the committer and waits for it.
+func (s *Store) submit(ctx context.Context, fn func(*sql.Tx) error) error {
+	done := make(chan error, 1)
+	select {
+	case s.requests <- txRequest{ctx: ctx, fn: fn, done: done}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once submitted, wait for the outcome even if ctx ends: the change may
+	// be committed, and the caller must not be told otherwise.
+	return <-done
+}
