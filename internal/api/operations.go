@@ -123,5 +123,12 @@ func operations(s *userpool.Service) map[string]handler {
 		"DescribeUserPoolDomain": op(s.DescribeUserPoolDomain),
 		"UpdateUserPoolDomain":   op(s.UpdateUserPoolDomain),
 		"DeleteUserPoolDomain":   op(s.DeleteUserPoolDomain),
+
+		"GetCSVHeader":          op(s.GetCSVHeader),
+		"CreateUserImportJob":   op(s.CreateUserImportJob),
+		"StartUserImportJob":    op(s.StartUserImportJob),
+		"StopUserImportJob":     op(s.StopUserImportJob),
+		"DescribeUserImportJob": op(s.DescribeUserImportJob),
+		"ListUserImportJobs":    op(s.ListUserImportJobs),
 	}
 }

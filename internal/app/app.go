@@ -65,7 +65,11 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	outbound := &http.Client{Timeout: 10 * time.Second}
 	invoker := &triggers.Invoker{Endpoint: c.LambdaEndpoint, Region: c.Region, HTTP: outbound,
 		Creds: aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}}
-	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound})
+	importDir := ""
+	if c.Storage == "sqlite" {
+		importDir = filepath.Join(c.DataDir, "imports")
+	}
+	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound, ImportDir: importDir})
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +114,16 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 		_, _ = metrics.WriteTo(w)
 	})
 	mux.Handle("GET /_cognitod/outbox", box.Handler())
+	mux.HandleFunc("PUT /_cognitod/import/{job}", func(w http.ResponseWriter, r *http.Request) {
+		err := svc.AcceptImportFile(r.Context(), r.PathValue("job"), r.URL.Query().Get("token"), http.MaxBytesReader(w, r.Body, 1<<30))
+		switch {
+		case errors.Is(err, userpool.ErrBadUploadToken):
+			http.Error(w, "invalid or expired upload URL", http.StatusForbidden)
+		case err != nil:
+			log.Error("import upload", "error", err.Error())
+			http.Error(w, "upload failed", http.StatusInternalServerError)
+		}
+	})
 	hostedui.New(svc, &federation.Client{HTTP: outbound}, log).Register(mux)
 	mux.Handle("GET /{pool}/.well-known/", hostedui.WellKnown(svc))
 	if c.Pprof {

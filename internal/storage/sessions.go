@@ -101,3 +101,23 @@ type Resources interface {
 	UpdateDomain(ctx context.Context, d Domain) error
 	DeleteDomain(ctx context.Context, domain string) error
 }
+
+// ImportJob is a user import job; Config is the domain's encoding.
+type ImportJob struct {
+	Seq    int64
+	ID     string
+	PoolID string
+	Config []byte
+}
+
+// Imports keeps import jobs and loads imported users.
+type Imports interface {
+	CreateImportJob(ctx context.Context, j ImportJob) error
+	GetImportJob(ctx context.Context, poolID, id string) (ImportJob, error)
+	ListImportJobs(ctx context.Context, poolID string, page Page) ([]ImportJob, error)
+	UpdateImportJob(ctx context.Context, poolID, id string, fn func(*ImportJob) error) (ImportJob, error)
+	// ImportUsers inserts users in one transaction; a user whose username,
+	// sub or alias is taken is left out and reported as ErrAlreadyExists at
+	// its index.
+	ImportUsers(ctx context.Context, users []User) ([]error, error)
+}

@@ -132,6 +132,7 @@ type Storage interface {
 	Groups
 	AuthCodes
 	Resources
+	Imports
 
 	Ping(ctx context.Context) error
 	Close() error

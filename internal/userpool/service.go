@@ -12,6 +12,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -38,8 +40,9 @@ type Service struct {
 	baseURL string
 	outbox  *outbox.Outbox
 	// pools caches decoded pool configurations (*pool by id); see getPool.
-	pools    sync.Map
-	triggers *triggers.Invoker
+	pools     sync.Map
+	triggers  *triggers.Invoker
+	importDir string
 }
 
 // Options configure a Service.
@@ -54,6 +57,8 @@ type Options struct {
 	Outbox *outbox.Outbox
 	// Triggers invokes Lambda triggers (nil: triggers fail as unreachable).
 	Triggers *triggers.Invoker
+	// ImportDir keeps uploaded user import files until their job runs.
+	ImportDir string
 }
 
 // New makes a Service; it reads (or creates) the pagination token key.
@@ -79,7 +84,10 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, fetch: o.HTTP,
-		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers}
+		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, importDir: o.ImportDir}
+	if s.importDir == "" {
+		s.importDir = filepath.Join(os.TempDir(), "cognitod-imports")
+	}
 	if s.outbox == nil {
 		s.outbox = outbox.New("")
 	}
