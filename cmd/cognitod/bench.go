@@ -21,6 +21,7 @@ func runBench(ctx context.Context, args []string) error {
 	dur := fs.Duration("duration", 10*time.Second, "measured time per scenario")
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured time per scenario before measuring")
 	users := fs.Int("users", 1000, "users per pool")
+	importN := fs.Int("import", 0, "instead of the scenarios: bulk-import this many users, then measure AdminGetUser and ListUsers on that pool")
 	only := fs.String("scenarios", "", "comma-separated scenarios (default all): "+strings.Join(bench.Names(), ", "))
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -53,7 +54,16 @@ func runBench(ctx context.Context, args []string) error {
 			list = append(list, strings.TrimSpace(s))
 		}
 	}
-	_, err := bench.Run(ctx, bench.Options{Endpoint: url, Region: *region, AccessKey: key, SecretKey: secret,
-		Concurrency: *conc, Duration: *dur, Warmup: *warm, Users: *users, Scenarios: list}, os.Stdout)
+	o := bench.Options{Endpoint: url, Region: *region, AccessKey: key, SecretKey: secret,
+		Concurrency: *conc, Duration: *dur, Warmup: *warm, Users: *users, Scenarios: list}
+	if *importN > 0 {
+		r, err := bench.Import(ctx, o, *importN, os.Stdout)
+		if err != nil {
+			return err
+		}
+		bench.BigPool(ctx, o, r.Pool, *importN, os.Stdout)
+		return nil
+	}
+	_, err := bench.Run(ctx, o, os.Stdout)
 	return err
 }

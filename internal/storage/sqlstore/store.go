@@ -45,7 +45,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dir, "cognitod.db")
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)"
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
 		return nil, err

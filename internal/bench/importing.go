@@ -1,0 +1,118 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// ImportResult is the figures of one bulk import.
+type ImportResult struct {
+	Pool     string
+	Users    int
+	Imported int64
+	Failed   int64
+	Elapsed  time.Duration
+}
+
+// Import creates a pool, uploads a CSV of n users to an import job, runs it
+// and waits for it: the whole path a user takes, timed from the upload.
+func Import(ctx context.Context, o Options, n int, w io.Writer) (*ImportResult, error) {
+	c := newCaller(o.Endpoint, o.Region, o.AccessKey, o.SecretKey, 4)
+	var pool struct{ UserPool struct{ Id string } }
+	if err := c.call(ctx, "CreateUserPool", map[string]any{"PoolName": fmt.Sprint("import-", runID)}, &pool, true); err != nil {
+		return nil, err
+	}
+	var job struct {
+		UserImportJob struct{ JobId, PreSignedUrl string }
+	}
+	if err := c.call(ctx, "CreateUserImportJob", map[string]any{"UserPoolId": pool.UserPool.Id, "JobName": "bench",
+		"CloudWatchLogsRoleArn": "arn:aws:iam::123456789012:role/import"}, &job, true); err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 1<<20)
+		fmt.Fprintln(bw, "cognito:username,email,email_verified,name,given_name")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(bw, "user%07d,user%07d@example.com,true,User %d,U%d\n", i, i, i, i)
+		}
+		_ = bw.Flush()
+		_ = pw.Close()
+	}()
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, job.UserImportJob.PreSignedUrl, pr)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("upload: HTTP %d", resp.StatusCode)
+	}
+	ref := map[string]any{"UserPoolId": pool.UserPool.Id, "JobId": job.UserImportJob.JobId}
+	if err := c.call(ctx, "StartUserImportJob", ref, nil, true); err != nil {
+		return nil, err
+	}
+	for {
+		var d struct {
+			UserImportJob struct {
+				Status                     string
+				ImportedUsers, FailedUsers int64
+				CompletionMessage          string
+			}
+		}
+		if err := c.call(ctx, "DescribeUserImportJob", ref, &d, true); err != nil {
+			return nil, err
+		}
+		switch d.UserImportJob.Status {
+		case "Succeeded", "Failed", "Stopped":
+			r := &ImportResult{Pool: pool.UserPool.Id, Users: n, Imported: d.UserImportJob.ImportedUsers, Failed: d.UserImportJob.FailedUsers, Elapsed: time.Since(start)}
+			fmt.Fprintf(w, "import of %d users: %s in %.1fs (%.0f users/s), %d imported, %d failed\n", n, d.UserImportJob.Status,
+				r.Elapsed.Seconds(), float64(r.Imported)/r.Elapsed.Seconds(), r.Imported, r.Failed)
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// BigPool measures AdminGetUser and ListUsers by email on an imported pool.
+func BigPool(ctx context.Context, o Options, pool string, n int, w io.Writer) {
+	c := newCaller(o.Endpoint, o.Region, o.AccessKey, o.SecretKey, o.Concurrency)
+	get := func(ctx context.Context, _ int, _ int64) error {
+		return c.call(ctx, "AdminGetUser", map[string]any{"UserPoolId": pool, "Username": fmt.Sprintf("user%07d", rand.IntN(n))}, nil, true)
+	}
+	list := func(ctx context.Context, _ int, _ int64) error {
+		var out struct{ Users []any }
+		i := rand.IntN(n)
+		if err := c.call(ctx, "ListUsers", map[string]any{"UserPoolId": pool, "Filter": fmt.Sprintf(`email = "user%07d@example.com"`, i)}, &out, true); err != nil {
+			return err
+		}
+		if len(out.Users) != 1 {
+			return fmt.Errorf("ListUsers found %d users", len(out.Users))
+		}
+		return nil
+	}
+	fmt.Fprintf(w, "\npool of %d users:\n%-28s %10s %9s %9s %9s %8s\n", n, "scenario", "ops/s", "p50", "p99", "p99.9", "errors")
+	for _, sc := range []struct {
+		name string
+		op   func(context.Context, int, int64) error
+	}{{"AdminGetUser", get}, {"ListUsers email filter", list}} {
+		if o.Warmup > 0 {
+			drive(ctx, sc.op, o.Concurrency, o.Warmup)
+		}
+		r := drive(ctx, sc.op, o.Concurrency, o.Duration)
+		fmt.Fprintf(w, "%-28s %10.0f %9s %9s %9s %8d\n", sc.name, r.OpsPerSec(), ms(r.P50), ms(r.P99), ms(r.P999), r.Errors)
+	}
+}
