@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ func runBench(ctx context.Context, args []string) error {
 	dur := fs.Duration("duration", 10*time.Second, "measured time per scenario")
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured time per scenario before measuring")
 	users := fs.Int("users", 1000, "users per pool")
+	peers := fs.Bool("peers", false, "also run the scenarios against moto (python3 -m moto.server) and cognito-local (npm), started here, and print ratios")
+	bigPool := fs.String("pool", "", "with --import N: measure this existing pool of N imported users instead of importing again")
 	importN := fs.Int("import", 0, "instead of the scenarios: bulk-import this many users, then measure AdminGetUser and ListUsers on that pool")
 	only := fs.String("scenarios", "", "comma-separated scenarios (default all): "+strings.Join(bench.Names(), ", "))
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +59,10 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	o := bench.Options{Endpoint: url, Region: *region, AccessKey: key, SecretKey: secret,
 		Concurrency: *conc, Duration: *dur, Warmup: *warm, Users: *users, Scenarios: list}
+	if *importN > 0 && *bigPool != "" {
+		bench.BigPool(ctx, o, *bigPool, *importN, os.Stdout)
+		return nil
+	}
 	if *importN > 0 {
 		r, err := bench.Import(ctx, o, *importN, os.Stdout)
 		if err != nil {
@@ -63,6 +70,25 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		bench.BigPool(ctx, o, r.Pool, *importN, os.Stdout)
 		return nil
+	}
+	if *peers {
+		var started []*bench.Peer
+		if p, err := bench.StartMoto(); err != nil {
+			fmt.Fprintln(os.Stderr, "moto not started:", err)
+		} else {
+			started = append(started, p)
+		}
+		if p, err := bench.StartCognitoLocal(filepath.Join(os.TempDir(), "cognitod-bench-peers")); err != nil {
+			fmt.Fprintln(os.Stderr, "cognito-local not started:", err)
+		} else {
+			started = append(started, p)
+		}
+		defer func() {
+			for _, p := range started {
+				p.Stop()
+			}
+		}()
+		return bench.Compare(ctx, o, started, os.Stdout)
 	}
 	_, err := bench.Run(ctx, o, os.Stdout)
 	return err

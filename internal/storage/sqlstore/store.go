@@ -45,8 +45,10 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dir, "cognitod.db")
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)"
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	// The writer gets a larger page cache (bulk imports touch many index
+	// pages); readers keep SQLite's default so memory stays small.
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=cache_size(-32768)")
 	if err != nil {
 		return nil, err
 	}
