@@ -17,14 +17,33 @@ type fixture struct {
 	pool   string
 	client string
 	users  []string
+	// emailNames: the pool signs users in by email (some peers' default).
+	emailNames bool
+}
+
+// email is the email address of fixture user i.
+func (f *fixture) email(name string) string {
+	if f.emailNames {
+		return name
+	}
+	return name + "@example.com"
 }
 
 // makeFixture creates a pool, an app client allowing password and refresh
 // flows, and n users with permanent passwords.
 func makeFixture(ctx context.Context, c *caller, n int, withPasswords bool) (*fixture, error) {
-	var pool struct{ UserPool struct{ Id string } }
+	var pool struct {
+		UserPool struct {
+			Id                 string
+			UsernameAttributes []string
+		}
+	}
 	if err := c.call(ctx, "CreateUserPool", map[string]any{"PoolName": fmt.Sprint("bench-", runID)}, &pool, true); err != nil {
 		return nil, err
+	}
+	emailNames := false
+	for _, a := range pool.UserPool.UsernameAttributes {
+		emailNames = emailNames || a == "email"
 	}
 	var client struct{ UserPoolClient struct{ ClientId string } }
 	err := c.call(ctx, "CreateUserPoolClient", map[string]any{"UserPoolId": pool.UserPool.Id, "ClientName": "bench",
@@ -32,7 +51,7 @@ func makeFixture(ctx context.Context, c *caller, n int, withPasswords bool) (*fi
 	if err != nil {
 		return nil, err
 	}
-	f := &fixture{pool: pool.UserPool.Id, client: client.UserPoolClient.ClientId, users: make([]string, n)}
+	f := &fixture{pool: pool.UserPool.Id, client: client.UserPoolClient.ClientId, users: make([]string, n), emailNames: emailNames}
 	// Create users on several connections: a million-user setup is mostly this.
 	var next atomic.Int64
 	var firstErr atomic.Value
@@ -43,9 +62,12 @@ func makeFixture(ctx context.Context, c *caller, n int, withPasswords bool) (*fi
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
 				name := fmt.Sprintf("user%07d", i)
+				if f.emailNames {
+					name += "@example.com"
+				}
 				f.users[i] = name
 				err := c.call(ctx, "AdminCreateUser", map[string]any{"UserPoolId": f.pool, "Username": name, "MessageAction": "SUPPRESS",
-					"UserAttributes": []map[string]string{{"Name": "email", "Value": name + "@example.com"}}}, nil, true)
+					"UserAttributes": []map[string]string{{"Name": "email", "Value": f.email(name)}}}, nil, true)
 				if err == nil && withPasswords {
 					err = c.call(ctx, "AdminSetUserPassword", map[string]any{"UserPoolId": f.pool, "Username": name, "Password": benchPassword, "Permanent": true}, nil, true)
 				}
@@ -81,8 +103,11 @@ var scenarios = []scenario{
 		var n atomic.Int64
 		return func(ctx context.Context, _ int, _ int64) error {
 			name := fmt.Sprint("new", n.Add(1))
+			if f.emailNames {
+				name += "@example.com"
+			}
 			return c.call(ctx, "AdminCreateUser", map[string]any{"UserPoolId": f.pool, "Username": name, "MessageAction": "SUPPRESS",
-				"UserAttributes": []map[string]string{{"Name": "email", "Value": name + "@example.com"}}}, nil, true)
+				"UserAttributes": []map[string]string{{"Name": "email", "Value": f.email(name)}}}, nil, true)
 		}, nil
 	}},
 	{name: "ListUsers email filter", setup: func(ctx context.Context, c *caller, o Options) (func(context.Context, int, int64) error, error) {
@@ -93,7 +118,7 @@ var scenarios = []scenario{
 		return func(ctx context.Context, _ int, _ int64) error {
 			u := f.users[rand.IntN(len(f.users))]
 			var out struct{ Users []any }
-			if err := c.call(ctx, "ListUsers", map[string]any{"UserPoolId": f.pool, "Filter": `email = "` + u + `@example.com"`}, &out, true); err != nil {
+			if err := c.call(ctx, "ListUsers", map[string]any{"UserPoolId": f.pool, "Filter": `email = "` + f.email(u) + `"`}, &out, true); err != nil {
 				return err
 			}
 			if len(out.Users) != 1 {
