@@ -129,15 +129,8 @@ type ConfirmSignUpInput struct {
 
 // ConfirmSignUp confirms a user with the code it was sent.
 func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (map[string]any, error) {
-	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	p, c, u, err := s.clientUser(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if err != nil {
-		return nil, s.userExistenceError(c, err)
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
 		return nil, err
 	}
 	_, err = s.updateConfirmed(ctx, p, u.Sub, func(u *storage.User) error {
@@ -238,15 +231,8 @@ type ClientUserInput struct {
 
 // ResendConfirmationCode sends a new sign-up code.
 func (s *Service) ResendConfirmationCode(ctx context.Context, in *ClientUserInput) (map[string]any, error) {
-	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	p, _, u, err := s.clientUser(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if err != nil {
-		return nil, s.userExistenceError(c, err)
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
 		return nil, err
 	}
 	if u.Status != StatusUnconfirmed {
@@ -305,15 +291,8 @@ func (s *Service) sendResetCode(ctx context.Context, p *pool, u storage.User, re
 
 // ForgotPassword sends a reset code to the user's verified email or phone.
 func (s *Service) ForgotPassword(ctx context.Context, in *ClientUserInput) (map[string]any, error) {
-	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	p, _, u, err := s.clientUser(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if err != nil {
-		return nil, s.userExistenceError(c, err)
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
 		return nil, err
 	}
 	if !u.Enabled {
@@ -338,15 +317,8 @@ type ConfirmForgotPasswordInput struct {
 
 // ConfirmForgotPassword sets a new password with a reset code.
 func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPasswordInput) (map[string]any, error) {
-	p, c, err := s.clientFor(ctx, in.ClientId, "")
+	p, c, u, err := s.clientUser(ctx, in.ClientId, in.SecretHash, in.Username)
 	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if err != nil {
-		return nil, s.userExistenceError(c, err)
-	}
-	if err := checkSecretHash(c, in.SecretHash, in.Username, u.Username); err != nil {
 		return nil, err
 	}
 	if err := checkPolicy(p.Policy, in.Password); err != nil {
@@ -386,4 +358,22 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, in *UserRef) (map[
 		return nil, err
 	}
 	return nil, nil
+}
+
+// clientUser is the first step of the unsigned operations that name a user
+// from a client: the client and pool, the user (a missing one hidden when
+// the client prevents user-existence errors), and the SECRET_HASH check.
+func (s *Service) clientUser(ctx context.Context, clientID, secretHash, username string) (*pool, *UserPoolClientType, storage.User, error) {
+	p, c, err := s.clientFor(ctx, clientID, "")
+	if err != nil {
+		return nil, nil, storage.User{}, err
+	}
+	u, err := s.findUser(ctx, p, username)
+	if err != nil {
+		return nil, nil, storage.User{}, s.userExistenceError(c, err)
+	}
+	if err := checkSecretHash(c, secretHash, username, u.Username); err != nil {
+		return nil, nil, storage.User{}, err
+	}
+	return p, c, u, nil
 }
