@@ -161,3 +161,40 @@ func TestSignUpTriggers(t *testing.T) {
 		t.Fatalf("sign-up triggers: %s", got)
 	}
 }
+
+func TestCustomMessage(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{CustomMessage: aws.String(fnARN + "custom-message")})
+	fail := false
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		if fail {
+			return nil, "template broken"
+		}
+		req := event["request"].(map[string]any)
+		switch event["triggerSource"] {
+		case "CustomMessage_SignUp":
+			event["response"] = map[string]any{"emailSubject": "Welcome", "emailMessage": "Your code is " + req["codeParameter"].(string), "smsMessage": nil}
+		case "CustomMessage_AdminCreateUser":
+			event["response"] = map[string]any{"emailSubject": "Invited", "emailMessage": "User " + req["usernameParameter"].(string) + " password " + req["codeParameter"].(string)}
+		}
+		return event, ""
+	}
+	must[*cip.SignUpOutput](t)(f.c.SignUp(f.ctx, &cip.SignUpInput{ClientId: &f.clientID, Username: aws.String("kay"), Password: aws.String("Corr3ct-Horse!"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kay@example.com")}}}))
+	msgs, _ := f.outbox.List(f.pool, "kay")
+	if len(msgs) != 1 || msgs[0].Subject != "Welcome" || msgs[0].Body != "Your code is "+msgs[0].Code {
+		t.Fatalf("sign-up message: %+v", msgs)
+	}
+	must[*cip.AdminCreateUserOutput](t)(f.c.AdminCreateUser(f.ctx, &cip.AdminCreateUserInput{UserPoolId: &f.pool, Username: aws.String("lou"),
+		TemporaryPassword: aws.String("Temp-Passw0rd!"), UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("lou@example.com")}}}))
+	msgs, _ = f.outbox.List(f.pool, "lou")
+	if len(msgs) != 1 || msgs[0].Body != "User lou password Temp-Passw0rd!" {
+		t.Fatalf("invitation: %+v", msgs)
+	}
+	fail = true
+	_, err := f.c.SignUp(f.ctx, &cip.SignUpInput{ClientId: &f.clientID, Username: aws.String("max"), Password: aws.String("Corr3ct-Horse!"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("max@example.com")}}})
+	wantErr(t, err, "UserLambdaValidationException", "CustomMessage failed with error template broken.")
+	if _, err := f.c.AdminGetUser(f.ctx, &cip.AdminGetUserInput{UserPoolId: &f.pool, Username: aws.String("max")}); err == nil {
+		t.Fatal("a sign-up whose message failed stored the user")
+	}
+}

@@ -21,6 +21,9 @@ type Message struct {
 	AttributeName     string    `json:"attributeName,omitempty"`
 	Code              string    `json:"code,omitempty"`
 	TemporaryPassword string    `json:"temporaryPassword,omitempty"`
+	// Subject and Body are the text a CustomMessage trigger made, rendered.
+	Subject string `json:"subject,omitempty"`
+	Body    string `json:"body,omitempty"`
 }
 
 // Outbox stores messages: in a file when it has a path, else in memory.

@@ -37,6 +37,13 @@ func (s *SMTP) send(m Message) error {
 
 // text is the subject and body Cognito's default messages carry.
 func text(m Message) (subject, body string) {
+	if m.Body != "" {
+		subject = m.Subject
+		if subject == "" {
+			subject = "Your verification code"
+		}
+		return subject, m.Body
+	}
 	switch {
 	case m.TemporaryPassword != "":
 		return "Your temporary password", fmt.Sprintf("Your username is %s and temporary password is %s.", m.Username, m.TemporaryPassword)

@@ -1,6 +1,7 @@
 package userpool
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -61,23 +62,86 @@ func destination(u *storage.User, mediums []string) (medium, attrName, dest stri
 	return "", "", ""
 }
 
-// deliver puts a message in the outbox; it answers where it went, or nil
-// when the user has nowhere to receive it.
-func (s *Service) deliver(p *pool, u *storage.User, reason, code, tempPassword string, mediums []string) *CodeDeliveryDetailsType {
-	medium, attrName, dest := destination(u, mediums)
-	return s.deliverTo(p, u, reason, code, tempPassword, medium, attrName, dest)
+// delivery is one message to send.
+type delivery struct {
+	reason, code, temp string
+	medium, attr, dest string
+	clientID           string
+	tmpl               *messageTemplate // from CustomMessage, when asked already
+	mediums            []string         // DesiredDeliveryMediums, to pick dest
 }
 
-func (s *Service) deliverTo(p *pool, u *storage.User, reason, code, tempPassword, medium, attrName, dest string) *CodeDeliveryDetailsType {
-	if dest == "" {
-		return nil
+// messageTemplate is what a CustomMessage trigger answered.
+type messageTemplate struct {
+	Subject, Email, SMS string
+}
+
+// customMessageSource maps a delivery reason to the trigger's source.
+var customMessageSource = map[string]string{
+	"SignUp": "CustomMessage_SignUp", "AdminCreateUser": "CustomMessage_AdminCreateUser", "ResendCode": "CustomMessage_ResendCode",
+	"ForgotPassword": "CustomMessage_ForgotPassword", "AdminResetUserPassword": "CustomMessage_ForgotPassword",
+	"UpdateUserAttribute": "CustomMessage_UpdateUserAttribute", "VerifyUserAttribute": "CustomMessage_VerifyUserAttribute",
+}
+
+// customMessage asks the CustomMessage trigger, if configured, for the text
+// of a message; codes stay placeholders ({####}, {username}) until sent.
+func (s *Service) customMessage(ctx context.Context, p *pool, u *storage.User, clientID, reason string) (*messageTemplate, error) {
+	arn := s.lambdaARN(p, "CustomMessage")
+	if arn == "" {
+		return nil, nil
 	}
-	err := s.outbox.Send(outbox.Message{Time: s.clock(), PoolID: p.ID, Username: u.Username, Reason: reason, Medium: medium,
-		Destination: dest, AttributeName: attrName, Code: code, TemporaryPassword: tempPassword})
+	req := map[string]any{"userAttributes": userAttributesForTrigger(u), "codeParameter": "{####}", "linkParameter": "{##Click Here##}",
+		"clientMetadata": map[string]string{}}
+	if reason == "AdminCreateUser" {
+		req["usernameParameter"] = "{username}"
+	}
+	out, err := s.triggers.Invoke(ctx, "CustomMessage", arn, s.triggerEvent(p, customMessageSource[reason], u.Username, clientID, req,
+		map[string]any{"smsMessage": nil, "emailMessage": nil, "emailSubject": nil}))
 	if err != nil {
-		s.log.Error("outbox write failed", "pool", p.ID, "reason", reason, "error", err.Error())
+		return nil, err
 	}
-	return &CodeDeliveryDetailsType{Destination: mask(medium, dest), DeliveryMedium: medium, AttributeName: attrName}
+	r, _ := out["response"].(map[string]any)
+	t := &messageTemplate{}
+	t.Subject, _ = r["emailSubject"].(string)
+	t.Email, _ = r["emailMessage"].(string)
+	t.SMS, _ = r["smsMessage"].(string)
+	return t, nil
+}
+
+// send puts a message in the outbox (and the SMTP server, when set); it
+// answers where it went, or nil when the user has nowhere to receive it.
+func (s *Service) send(ctx context.Context, p *pool, u *storage.User, d delivery) (*CodeDeliveryDetailsType, error) {
+	if d.dest == "" {
+		d.medium, d.attr, d.dest = destination(u, d.mediums)
+	}
+	if d.dest == "" {
+		return nil, nil
+	}
+	if d.tmpl == nil {
+		t, err := s.customMessage(ctx, p, u, d.clientID, d.reason)
+		if err != nil {
+			return nil, err
+		}
+		d.tmpl = t
+	}
+	msg := outbox.Message{Time: s.clock(), PoolID: p.ID, Username: u.Username, Reason: d.reason, Medium: d.medium,
+		Destination: d.dest, AttributeName: d.attr, Code: d.code, TemporaryPassword: d.temp}
+	if d.tmpl != nil {
+		body := d.tmpl.Email
+		if d.medium == "SMS" {
+			body = d.tmpl.SMS
+		}
+		secret := d.code
+		if secret == "" {
+			secret = d.temp
+		}
+		msg.Subject = d.tmpl.Subject
+		msg.Body = strings.NewReplacer("{####}", secret, "{username}", u.Username).Replace(body)
+	}
+	if err := s.outbox.Send(msg); err != nil {
+		s.log.Error("outbox write failed", "pool", p.ID, "reason", d.reason, "error", err.Error())
+	}
+	return &CodeDeliveryDetailsType{Destination: mask(d.medium, d.dest), DeliveryMedium: d.medium, AttributeName: d.attr}, nil
 }
 
 // codeRecord is a one-time code kept (hashed) on the user.

@@ -131,7 +131,11 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 		if name == "phone_number" {
 			medium = "SMS"
 		}
-		if d := s.deliverTo(p, &u, "UpdateUserAttribute", code, "", medium, name, v); d != nil {
+		d, err := s.send(ctx, p, &u, delivery{reason: "UpdateUserAttribute", code: code, medium: medium, attr: name, dest: v})
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
 			list = append(list, d)
 		}
 	}
@@ -272,7 +276,11 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, in *stru
 		return nil, err
 	}
 	medium := map[string]string{"email": "EMAIL", "phone_number": "SMS"}[in.AttributeName]
-	return map[string]any{"CodeDeliveryDetails": s.deliverTo(c.pool, &u, "VerifyUserAttribute", code, "", medium, in.AttributeName, value)}, nil
+	d, err := s.send(ctx, c.pool, &u, delivery{reason: "VerifyUserAttribute", code: code, medium: medium, attr: in.AttributeName, dest: value})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"CodeDeliveryDetails": d}, nil
 }
 
 // VerifyUserAttribute checks a code and marks the attribute verified.

@@ -97,6 +97,13 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 	if dest != "" {
 		code = newCode(&u, codeSignUp, attrName, codeValidity, now)
 	}
+	var tmpl *messageTemplate
+	if dest != "" {
+		// Asked before the user is stored: a failing trigger stores nothing.
+		if tmpl, err = s.customMessage(ctx, p, &u, c.ClientId, "SignUp"); err != nil {
+			return nil, err
+		}
+	}
 	p.index(&u)
 	created, err := s.store.CreateUser(ctx, u)
 	if field, dup := uniqueField(err); dup {
@@ -111,7 +118,11 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 		return nil, err
 	}
 	out := map[string]any{"UserConfirmed": created.Status == StatusConfirmed, "UserSub": created.Sub}
-	if d := s.deliverTo(p, &created, "SignUp", code, "", medium, attrName, dest); d != nil {
+	d, err := s.send(ctx, p, &created, delivery{reason: "SignUp", code: code, medium: medium, attr: attrName, dest: dest, clientID: c.ClientId, tmpl: tmpl})
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
 		out["CodeDeliveryDetails"] = d
 	}
 	return out, nil
@@ -250,7 +261,11 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, in *ClientUserInpu
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"CodeDeliveryDetails": s.deliverTo(p, &u, "ResendCode", code, "", medium, attrName, dest)}, nil
+	d, err := s.send(ctx, p, &u, delivery{reason: "ResendCode", code: code, medium: medium, attr: attrName, dest: dest, clientID: in.ClientId})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"CodeDeliveryDetails": d}, nil
 }
 
 // recoveryTarget is a verified email or phone number to send a reset code to.
@@ -286,7 +301,7 @@ func (s *Service) sendResetCode(ctx context.Context, p *pool, u storage.User, re
 	if err != nil {
 		return nil, err
 	}
-	return s.deliverTo(p, &u, reason, code, "", medium, attrName, dest), nil
+	return s.send(ctx, p, &u, delivery{reason: reason, code: code, medium: medium, attr: attrName, dest: dest})
 }
 
 // ForgotPassword sends a reset code to the user's verified email or phone.

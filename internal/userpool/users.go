@@ -151,6 +151,13 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 			u.Password = hashPassword(p.ID, u.Username, temp, 1, now)
 		}
 	}
+	var tmpl *messageTemplate
+	if in.MessageAction != "SUPPRESS" {
+		// Asked before the user is stored: a failing trigger stores nothing.
+		if tmpl, err = s.customMessage(ctx, p, &u, "", "AdminCreateUser"); err != nil {
+			return nil, err
+		}
+	}
 	p.index(&u)
 	created, err := s.store.CreateUser(ctx, u)
 	if field, dup := uniqueField(err); dup {
@@ -174,7 +181,9 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		return nil, err
 	}
 	if in.MessageAction != "SUPPRESS" {
-		s.deliver(p, &created, "AdminCreateUser", "", temp, in.DesiredDeliveryMediums)
+		if _, err := s.send(ctx, p, &created, delivery{reason: "AdminCreateUser", temp: temp, mediums: in.DesiredDeliveryMediums, tmpl: tmpl}); err != nil {
+			return nil, err
+		}
 	}
 	return map[string]any{"User": userType(&created, nil)}, nil
 }
@@ -257,7 +266,9 @@ func (s *Service) resendInvitation(ctx context.Context, p *pool, in *AdminCreate
 	if err != nil {
 		return nil, err
 	}
-	s.deliver(p, &u, "AdminCreateUser", "", temp, in.DesiredDeliveryMediums)
+	if _, err := s.send(ctx, p, &u, delivery{reason: "AdminCreateUser", temp: temp, mediums: in.DesiredDeliveryMediums}); err != nil {
+		return nil, err
+	}
 	return map[string]any{"User": userType(&u, ids[u.Sub])}, nil
 }
 
