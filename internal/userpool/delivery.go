@@ -111,7 +111,8 @@ func (s *Service) customMessage(ctx context.Context, p *pool, u *storage.User, c
 // send puts a message in the outbox (and the SMTP server, when set); it
 // answers where it went, or nil when the user has nowhere to receive it.
 func (s *Service) send(ctx context.Context, p *pool, u *storage.User, d delivery) (*CodeDeliveryDetailsType, error) {
-	if d.dest == "" {
+	if d.dest == "" && d.reason == "AdminCreateUser" {
+		// An invitation goes wherever the user can receive it.
 		d.medium, d.attr, d.dest = destination(u, d.mediums)
 	}
 	if d.dest == "" {
