@@ -75,7 +75,12 @@ func newSAMLIdP(t *testing.T, spMetadataURL string) *samlIdP {
 	mdURL.Path, ssoURL.Path = "/metadata", "/sso"
 	idp := &saml.IdentityProvider{Key: key, Certificate: cert, Logger: logger.DefaultLogger, MetadataURL: mdURL, SSOURL: ssoURL,
 		ServiceProviderProvider: samlSPs{s}, SessionProvider: samlSessions{s}}
-	s.srv.Config.Handler = idp.Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/", idp.Handler())
+	mux.HandleFunc("GET /init", func(w http.ResponseWriter, r *http.Request) {
+		idp.ServeIDPInitiated(w, r, r.URL.Query().Get("sp"), r.URL.Query().Get("relay"))
+	})
+	s.srv.Config.Handler = mux
 	s.srv.Start()
 	t.Cleanup(s.srv.Close)
 	return s
@@ -191,5 +196,48 @@ func TestSAMLSignIn(t *testing.T) {
 	_, tok = f.redeem(loc.Query().Get("code"), "")
 	if id := jwtClaims(tok["id_token"].(string)); id["cognito:username"] != "eve" {
 		t.Fatalf("linked SAML identity signed in as %v", id["cognito:username"])
+	}
+}
+
+func TestSAMLIdPInitiated(t *testing.T) {
+	f := newFedEnv(t, nil)
+	idp := newSAMLIdP(t, f.url+"/saml2/metadata?userPoolId="+f.pool)
+	create := func(init string) {
+		must[*cip.CreateIdentityProviderOutput](t)(f.c.CreateIdentityProvider(f.ctx, &cip.CreateIdentityProviderInput{UserPoolId: &f.pool,
+			ProviderName: aws.String("Okta" + init), ProviderType: types.IdentityProviderTypeTypeSaml,
+			ProviderDetails: map[string]string{"MetadataURL": idp.srv.URL + "/metadata", "IDPInit": init}, AttributeMapping: map[string]string{"email": "mail"}}))
+	}
+	create("true")
+	create("false")
+	f.enable("Oktatrue", "Oktafalse")
+	initiate := func(provider string) *http.Response {
+		relay := url.Values{"client_id": {f.clientID}, "redirect_uri": {appCallback}, "response_type": {"code"}, "identity_provider": {provider}, "scope": {"openid email"}}.Encode()
+		resp, err := http.Get(idp.srv.URL + "/init?" + url.Values{"sp": {"urn:amazon:cognito:sp:" + f.pool}, "relay": {relay}}.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		action, fields := postForm(t, string(page))
+		out, err := browser().PostForm(action, fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	resp := initiate("Oktatrue")
+	resp.Body.Close()
+	loc, _ := resp.Location()
+	if resp.StatusCode != http.StatusFound || loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("IdP-initiated sign-in: %d %v", resp.StatusCode, loc)
+	}
+	_, tok := f.redeem(loc.Query().Get("code"), "")
+	if id := jwtClaims(tok["id_token"].(string)); id["cognito:username"] != "Oktatrue_sam@corp.example" {
+		t.Fatalf("signed in as %v", id["cognito:username"])
+	}
+	resp = initiate("Oktafalse")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("IdP-initiated without IDPInit: %d", resp.StatusCode)
 	}
 }

@@ -48,11 +48,18 @@ func (s *Server) samlResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var st idpState
+	idpInitiated := false
 	if err := s.svc.Sealer().Open("idp-state", r.PostForm.Get("RelayState"), s.svc.Now(), &st); err != nil {
-		// IdP-initiated sign-in is not supported without a RelayState that
-		// cognitod issued: the client and redirect URI could not be trusted.
-		errorPage(w, http.StatusBadRequest, "Invalid RelayState: the sign-in cannot be continued.")
-		return
+		// An unsolicited (IdP-initiated) response: its RelayState must carry
+		// the authorize parameters (client_id, redirect_uri, response_type,
+		// identity_provider, ...), checked like an authorize request, and
+		// the provider must allow it (IDPInit).
+		q, perr := url.ParseQuery(r.PostForm.Get("RelayState"))
+		if perr != nil || q.Get("client_id") == "" || q.Get("identity_provider") == "" {
+			errorPage(w, http.StatusBadRequest, "Invalid RelayState: the sign-in cannot be continued.")
+			return
+		}
+		st, idpInitiated = idpState{Query: q.Encode()}, true
 	}
 	q, _ := url.ParseQuery(st.Query)
 	a, ok := s.check(w, r, authorizeRequest(q))
@@ -63,12 +70,20 @@ func (s *Server) samlResponse(w http.ResponseWriter, r *http.Request) {
 		redirectError(w, r, a, "invalid_request", "The identity provider is not a SAML provider")
 		return
 	}
+	if idpInitiated && a.Details["IDPInit"] != "true" {
+		errorPage(w, http.StatusBadRequest, "IdP-initiated sign-in is not enabled for "+a.Provider+".")
+		return
+	}
 	sp, err := s.serviceProvider(r.Context(), a.PoolID, a.Details)
 	if err != nil {
 		redirectError(w, r, a, "invalid_request", err.Error())
 		return
 	}
-	nameID, claims, assertionID, expires, err := federation.SAMLAssertion(sp, r, []string{st.RequestID})
+	var requestIDs []string
+	if !idpInitiated {
+		requestIDs = []string{st.RequestID}
+	}
+	nameID, claims, assertionID, expires, err := federation.SAMLAssertion(sp, r, requestIDs)
 	if err != nil {
 		var fe *federation.Error
 		if errors.As(err, &fe) {
