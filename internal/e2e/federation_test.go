@@ -412,3 +412,40 @@ func TestHostedLoginPageAndUserInfo(t *testing.T) {
 		t.Fatalf("userInfo with an API token: %d", r5.StatusCode)
 	}
 }
+
+func TestImplicitFlowAndLogout(t *testing.T) {
+	f := newFedEnv(t, nil)
+	must[*cip.UpdateUserPoolClientOutput](t)(f.c.UpdateUserPoolClient(f.ctx, &cip.UpdateUserPoolClientInput{UserPoolId: &f.pool, ClientId: &f.clientID,
+		CallbackURLs: []string{appCallback}, LogoutURLs: []string{"https://app.example.com/bye"}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeImplicit},
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthScopes: []string{"openid", "email"}, SupportedIdentityProviders: []string{"COGNITO", "Corp"}}))
+	f.idp.signsIn(map[string]any{"sub": "corp-imp", "email": "imp@corp.example"})
+	resp, err := browser().Get(f.url + "/oauth2/authorize?" + url.Values{"response_type": {"token"}, "client_id": {f.clientID}, "redirect_uri": {appCallback},
+		"identity_provider": {"Corp"}, "state": {"imp"}, "scope": {"openid"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	u, _ := url.Parse(loc)
+	frag, _ := url.ParseQuery(u.Fragment)
+	if u.RawQuery != "" || frag.Get("access_token") == "" || frag.Get("id_token") == "" || frag.Get("token_type") != "bearer" || frag.Get("state") != "imp" || frag.Get("refresh_token") != "" {
+		t.Fatalf("implicit redirect: %s", loc)
+	}
+	// The code flow is not allowed for this client.
+	res := f.federatedSignIn(nil)
+	if res.location == nil || res.location.Query().Get("error") != "unauthorized_client" {
+		t.Fatalf("code flow on an implicit client: %v", res.location)
+	}
+	// Logout to a registered URL only.
+	nr := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	out, _ := nr.Get(f.url + "/logout?" + url.Values{"client_id": {f.clientID}, "logout_uri": {"https://app.example.com/bye"}}.Encode())
+	out.Body.Close()
+	if out.StatusCode != http.StatusFound || out.Header.Get("Location") != "https://app.example.com/bye" {
+		t.Fatalf("logout: %d %s", out.StatusCode, out.Header.Get("Location"))
+	}
+	out, _ = nr.Get(f.url + "/logout?" + url.Values{"client_id": {f.clientID}, "logout_uri": {"https://evil.example.com/"}}.Encode())
+	out.Body.Close()
+	if out.StatusCode != http.StatusBadRequest {
+		t.Fatalf("logout to an unregistered URL: %d", out.StatusCode)
+	}
+}
