@@ -198,3 +198,25 @@ func TestCustomMessage(t *testing.T) {
 		t.Fatal("a sign-up whose message failed stored the user")
 	}
 }
+
+func TestUserMigrationOnForgotPassword(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{UserMigration: aws.String(fnARN + "migrate")})
+	var source any
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		source = event["triggerSource"]
+		if _, has := event["request"].(map[string]any)["password"]; has {
+			return nil, "password must not be sent on ForgotPassword"
+		}
+		event["response"] = map[string]any{"userAttributes": map[string]any{"email": "old@example.com", "email_verified": "true"}, "finalUserStatus": "CONFIRMED"}
+		return event, ""
+	}
+	out := must[*cip.ForgotPasswordOutput](t)(f.c.ForgotPassword(f.ctx, &cip.ForgotPasswordInput{ClientId: &f.clientID, Username: aws.String("olduser")}))
+	if source != "UserMigration_ForgotPassword" || out.CodeDeliveryDetails == nil {
+		t.Fatalf("migration on ForgotPassword: %v %+v", source, out)
+	}
+	must[*cip.ConfirmForgotPasswordOutput](t)(f.c.ConfirmForgotPassword(f.ctx, &cip.ConfirmForgotPasswordInput{ClientId: &f.clientID, Username: aws.String("olduser"),
+		ConfirmationCode: aws.String(f.lastCode(f.pool, "olduser")), Password: aws.String("New-Passw0rd!")}))
+	if _, err := f.passwordAuth(f.clientID, "olduser", "New-Passw0rd!"); err != nil {
+		t.Fatal(err)
+	}
+}

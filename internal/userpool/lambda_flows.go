@@ -52,8 +52,14 @@ func (s *Service) migrateUser(ctx context.Context, p *pool, c *UserPoolClientTyp
 	if arn == "" {
 		return storage.User{}, false, nil
 	}
+	source := "UserMigration_Authentication"
 	req := map[string]any{"password": password, "validationData": map[string]string{}, "clientMetadata": map[string]string{}}
-	out, err := s.triggers.Invoke(ctx, "UserMigration", arn, s.triggerEvent(p, "UserMigration_Authentication", username, c.ClientId, req, map[string]any{}))
+	if password == "" {
+		// ForgotPassword: no password to vouch for; the user resets it.
+		source = "UserMigration_ForgotPassword"
+		delete(req, "password")
+	}
+	out, err := s.triggers.Invoke(ctx, "UserMigration", arn, s.triggerEvent(p, source, username, c.ClientId, req, map[string]any{}))
 	if err != nil {
 		if ae, ok := apierr.As(err); ok && ae.Code == apierr.UserLambdaValidation {
 			return storage.User{}, false, apierr.New(apierr.UserNotFound, "Exception migrating user in app client %s", c.ClientId)
@@ -76,7 +82,7 @@ func (s *Service) migrateUser(ctx context.Context, p *pool, c *UserPoolClientTyp
 		return storage.User{}, false, apierr.New(apierr.InvalidLambdaResponse, "Unrecognizable lambda output")
 	}
 	status := StatusResetRequired
-	if resp["finalUserStatus"] == "CONFIRMED" {
+	if resp["finalUserStatus"] == "CONFIRMED" && password != "" {
 		status = StatusConfirmed
 	}
 	now := s.clock()
@@ -87,7 +93,11 @@ func (s *Service) migrateUser(ctx context.Context, p *pool, c *UserPoolClientTyp
 			setAttr(&u, "email", username)
 		}
 	}
-	u.Password = hashPassword(p.ID, u.Username, password, chosenPasswordRounds, now)
+	if password != "" {
+		u.Password = hashPassword(p.ID, u.Username, password, chosenPasswordRounds, now)
+	} else {
+		u.Password = unusablePassword(now)
+	}
 	p.index(&u)
 	created, err := s.store.CreateUser(ctx, u)
 	if err != nil {

@@ -307,6 +307,16 @@ func (s *Service) sendResetCode(ctx context.Context, p *pool, u storage.User, re
 // ForgotPassword sends a reset code to the user's verified email or phone.
 func (s *Service) ForgotPassword(ctx context.Context, in *ClientUserInput) (map[string]any, error) {
 	p, _, u, err := s.clientUser(ctx, in.ClientId, in.SecretHash, in.Username)
+	if ae, ok := apierr.As(err); ok && (ae.Code == apierr.UserNotFound || ae == errBadCredentials) {
+		// A user cognitod does not know yet may be migrated by the trigger.
+		if pp, c, cerr := s.clientFor(ctx, in.ClientId, ""); cerr == nil {
+			if migrated, ok, merr := s.migrateUser(ctx, pp, c, in.Username, ""); merr != nil {
+				return nil, merr
+			} else if ok {
+				p, u, err = pp, migrated, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
