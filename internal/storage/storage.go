@@ -68,7 +68,11 @@ type User struct {
 	// Alias keys: unique per pool when not empty.
 	AliasEmail, AliasPhone, AliasPreferred string
 	// Filter holds the values ListUsers filters match, keyed by FilterColumns.
-	Filter   map[string]string
+	Filter map[string]string
+	// IdentityCount is how many identities the user holds; storage keeps it
+	// (in the same transactions as the identities) so that readers can skip
+	// looking for identities of users that have none.
+	IdentityCount int
 	Created  time.Time
 	Modified time.Time
 }

@@ -51,10 +51,16 @@ func (s *Service) findUser(ctx context.Context, p *pool, name string) (storage.U
 	return storage.User{}, errUserNotFound
 }
 
+// identitiesOf reads the identities of the users that have any.
 func (s *Service) identitiesOf(ctx context.Context, poolID string, users ...storage.User) (map[string][]storage.Identity, error) {
-	subs := make([]string, len(users))
-	for i, u := range users {
-		subs[i] = u.Sub
+	subs := make([]string, 0, len(users))
+	for _, u := range users {
+		if u.IdentityCount > 0 {
+			subs = append(subs, u.Sub)
+		}
+	}
+	if len(subs) == 0 {
+		return map[string][]storage.Identity{}, nil
 	}
 	return s.store.ListIdentities(ctx, poolID, subs)
 }

@@ -219,11 +219,14 @@ func testIdentities(t *testing.T, s storage.Storage) {
 	if len(ids[a.Sub]) != 2 || ids[a.Sub][0].Value != "g1" || len(ids[b.Sub]) != 0 || !ids[a.Sub][0].Created.Equal(at) {
 		t.Fatalf("identities = %+v", ids)
 	}
+	if got, _ := s.GetUser(ctx, "us-east-1_a", storage.UserLookup{Field: "sub", Value: a.Sub}); got.IdentityCount != 2 {
+		t.Fatalf("identity count = %d, want 2", got.IdentityCount)
+	}
 	mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", func(u *storage.User) error { u.Modified = at.Add(time.Hour); return nil }))
 	wantIs(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", nil), storage.ErrNotFound)
 	got, _ := s.GetUser(ctx, "us-east-1_a", storage.UserLookup{Field: "sub", Value: a.Sub})
-	if !got.Modified.Equal(at.Add(time.Hour)) {
-		t.Fatal("unlink did not touch the user")
+	if !got.Modified.Equal(at.Add(time.Hour)) || got.IdentityCount != 1 {
+		t.Fatalf("unlink did not touch the user or its count (%d)", got.IdentityCount)
 	}
 	// Deleting the user frees its identities.
 	mustNil(t, s.DeleteUser(ctx, "us-east-1_a", a.Sub))

@@ -74,6 +74,7 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 		if err := s.insertIdentityTx(ctx, tx, id); err != nil {
 			return err
 		}
+		u.IdentityCount = len(ids[id.UserSub]) + 1
 		return s.putUserTx(ctx, tx, &u)
 	})
 }
@@ -100,15 +101,17 @@ func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, 
 		if _, err := s.txExec(ctx, tx, `DELETE FROM identities WHERE seq = ?`, id.Seq); err != nil {
 			return err
 		}
-		if touch == nil {
-			return nil
-		}
 		u, err := s.getUserTx(ctx, tx, poolID, id.UserSub)
 		if err != nil {
 			return err
 		}
-		if err := touch(&u); err != nil {
-			return err
+		if touch != nil {
+			if err := touch(&u); err != nil {
+				return err
+			}
+		}
+		if u.IdentityCount > 0 {
+			u.IdentityCount--
 		}
 		return s.putUserTx(ctx, tx, &u)
 	})

@@ -13,7 +13,7 @@ import (
 const userCols = `seq, pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
  alias_email, alias_phone, alias_preferred,
  f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
- created, modified`
+ created, modified, identity_count`
 
 // filterColumn maps a storage.FilterColumns entry to its SQL column.
 var filterColumn = map[string]string{
@@ -53,7 +53,7 @@ func scanUser(row scanner) (storage.User, error) {
 	var ae, ap, apr sql.NullString
 	f := make([]sql.NullString, 8)
 	err := row.Scan(&u.Seq, &u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &enabled, &attrs, &u.Password, &u.Extra,
-		&ae, &ap, &apr, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &c, &m)
+		&ae, &ap, &apr, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &c, &m, &u.IdentityCount)
 	if err != nil {
 		return u, notFound(err)
 	}
@@ -95,6 +95,7 @@ func userArgs(u *storage.User) ([]any, error) {
 // CreateUser stores a new user and its own identities in one transaction; a
 // taken username, sub, alias or identity answers a *storage.UniqueError.
 func (s *Store) CreateUser(ctx context.Context, u storage.User, ids ...storage.Identity) (storage.User, error) {
+	u.IdentityCount = len(ids)
 	args, err := userArgs(&u)
 	if err != nil {
 		return u, err
@@ -103,7 +104,8 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User, ids ...storage.I
 		insert := `INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
  alias_email, alias_phone, alias_preferred,
  f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
- created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+ created, modified, identity_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+		args := append(args, u.IdentityCount)
 		if s.d.returning {
 			if err := s.txRow(ctx, tx, insert+` RETURNING seq`, args...).Scan(&u.Seq); err != nil {
 				return err
@@ -185,11 +187,11 @@ func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, u *storage.User) erro
 		return err
 	}
 	// pool_id and sub are the key and never change.
-	args = append(args[2:], u.PoolID, u.Sub)
+	args = append(args[2:], u.IdentityCount, u.PoolID, u.Sub)
 	return mustAffect(s.txExec(ctx, tx, `UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?, attributes = ?, password = ?, extra = ?,
  alias_email = ?, alias_phone = ?, alias_preferred = ?,
  f_email = ?, f_phone_number = ?, f_name = ?, f_given_name = ?, f_family_name = ?, f_preferred_username = ?, f_user_status = ?, f_status = ?,
- created = ?, modified = ? WHERE pool_id = ? AND sub = ?`, args...))
+ created = ?, modified = ?, identity_count = ? WHERE pool_id = ? AND sub = ?`, args...))
 }
 
 // UpdateUser changes a user inside a transaction.
