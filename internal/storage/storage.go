@@ -73,8 +73,8 @@ type User struct {
 	// (in the same transactions as the identities) so that readers can skip
 	// looking for identities of users that have none.
 	IdentityCount int
-	Created  time.Time
-	Modified time.Time
+	Created       time.Time
+	Modified      time.Time
 }
 
 // UserLookup names a user by one of its unique keys.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/awsjson"
@@ -76,33 +77,52 @@ func poolNotFound(id string) error {
 	return apierr.New(apierr.ResourceNotFound, "User pool %s does not exist.", id)
 }
 
-// getPool reads a pool of the caller's region. The stored pool is read on
-// every call (another node may have changed it); only the decoding of its
-// configuration is cached, keyed by the exact stored bytes.
-func (s *Service) getPool(ctx context.Context, id string) (*pool, error) {
-	p, err := s.store.GetPool(ctx, id)
-	if isNotFound(err) {
-		return nil, poolNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if r := RegionFrom(ctx); r != "" && r != p.Region {
-		return nil, poolNotFound(id)
-	}
-	if c, ok := s.pools.Load(id); ok {
-		cached := c.(*pool)
-		if cached.Name == p.Name && cached.Modified.Equal(p.Modified) && bytes.Equal(cached.Config, p.Config) {
-			return cached, nil
-		}
-	}
-	dp, err := decodePool(p)
-	if err != nil {
-		return nil, err
-	}
-	s.pools.Store(id, dp)
-	return dp, nil
+// poolCacheTTL is how long a node serves a pool's configuration without
+// reading it again. Changes made through this node are seen at once; changes
+// made through another node sharing the database within this time.
+const poolCacheTTL = time.Second
+
+type cachedPool struct {
+	p       *pool
+	fetched time.Time
 }
+
+// getPool reads a pool of the caller's region. Decoded configurations are
+// cached for poolCacheTTL, and beyond that reused while the stored bytes
+// are unchanged.
+func (s *Service) getPool(ctx context.Context, id string) (*pool, error) {
+	now := time.Now()
+	var cached *cachedPool
+	if c, ok := s.pools.Load(id); ok {
+		cached = c.(*cachedPool)
+	}
+	if cached == nil || now.Sub(cached.fetched) > poolCacheTTL {
+		sp, err := s.store.GetPool(ctx, id)
+		if isNotFound(err) {
+			s.pools.Delete(id)
+			return nil, poolNotFound(id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cached == nil || cached.p.Name != sp.Name || !cached.p.Modified.Equal(sp.Modified) || !bytes.Equal(cached.p.Config, sp.Config) {
+			dp, err := decodePool(sp)
+			if err != nil {
+				return nil, err
+			}
+			cached = &cachedPool{p: dp}
+		}
+		cached = &cachedPool{p: cached.p, fetched: now}
+		s.pools.Store(id, cached)
+	}
+	if r := RegionFrom(ctx); r != "" && r != cached.p.Region {
+		return nil, poolNotFound(id)
+	}
+	return cached.p, nil
+}
+
+// forgetPool drops a pool from the cache after this node changed it.
+func (s *Service) forgetPool(id string) { s.pools.Delete(id) }
 
 type poolRequest = map[string]json.RawMessage
 
@@ -309,6 +329,7 @@ func (s *Service) UpdateUserPool(ctx context.Context, in poolRequest) (map[strin
 	if _, err := s.getPool(ctx, id); err != nil {
 		return nil, err
 	}
+	defer s.forgetPool(id)
 	_, err := s.store.UpdatePool(ctx, id, func(sp *storage.Pool) error {
 		old, err := decodePool(*sp)
 		if err != nil {
@@ -350,6 +371,7 @@ func (s *Service) DeleteUserPool(ctx context.Context, in *struct{ UserPoolId str
 	if p.DeletionProtection == "ACTIVE" {
 		return nil, apierr.Invalid("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")
 	}
+	defer s.forgetPool(p.ID)
 	err = s.store.DeletePool(ctx, p.ID)
 	if isNotFound(err) {
 		return nil, poolNotFound(p.ID)
