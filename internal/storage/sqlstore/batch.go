@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // SQLite has one writer, and every commit waits for its fsync. The
@@ -110,4 +111,32 @@ func (s *Store) submit(ctx context.Context, fn func(*sql.Tx) error) error {
 	// Once submitted, wait for the outcome even if ctx ends: the change may
 	// be committed, and the caller must not be told otherwise.
 	return <-done
+}
+
+// startCheckpointer runs passive WAL checkpoints twice a second on a
+// connection of its own: they never wait for the writer nor block readers.
+func (s *Store) startCheckpointer(db *sql.DB) {
+	s.ckpt, s.ckptStop, s.ckptDone = db, make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.ckptDone)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.ckptStop:
+				return
+			case <-t.C:
+				_, _ = db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			}
+		}
+	}()
+}
+
+func (s *Store) stopCheckpointer() {
+	if s.ckpt != nil {
+		close(s.ckptStop)
+		<-s.ckptDone
+		s.ckpt.Close()
+		s.ckpt = nil
+	}
 }

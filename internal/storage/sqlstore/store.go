@@ -35,6 +35,10 @@ type Store struct {
 	// requests feeds the committer (SQLite); nil runs each transaction alone.
 	requests chan txRequest
 	stopped  chan struct{}
+	// ckpt copies the WAL into the database file in the background (SQLite).
+	ckpt     *sql.DB
+	ckptStop chan struct{}
+	ckptDone chan struct{}
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -48,7 +52,10 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	// The writer gets a larger page cache (bulk imports touch many index
 	// pages); readers keep SQLite's default so memory stays small.
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=cache_size(-32768)")
+	// Checkpoints run in the background (see checkpointer), not inside a
+	// writer's commit where they would stall every caller of the batch; the
+	// writer's own automatic checkpoint stays only as a bound.
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(20000)")
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +79,13 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	s.startCommitter()
+	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	ck.SetMaxOpenConns(1)
+	s.startCheckpointer(ck)
 	return s, nil
 }
 
@@ -109,6 +123,7 @@ func newStore(d dialect, writer, reader *sql.DB) *Store {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stopCheckpointer()
 	s.stopCommitter()
 	s.wstmts.close()
 	if s.rstmts != s.wstmts {
