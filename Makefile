@@ -11,7 +11,8 @@ test:
 
 lint:
 	$(GO) vet ./...
-	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	gofmt -l cmd internal | tee /dev/stderr | (! read)
 
 # A short fuzzing session per target (not part of test).
 fuzz:

@@ -71,7 +71,7 @@ func TestGoogleAndAppleSignIn(t *testing.T) {
 		t.Fatalf("Apple: %v", id["cognito:username"])
 	}
 	secret := f.idp.secrets[len(f.idp.secrets)-1]
-	jws, err := jose.ParseSigned(secret, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(secret, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatalf("Apple client secret is not an ES256 JWT: %v", err)
 	}

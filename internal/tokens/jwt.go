@@ -45,7 +45,7 @@ var (
 // named by the `iss` claim, signature, issuer, token_use and expiry. It
 // answers the pool id and the claims.
 func (k *Keys) Verify(ctx context.Context, token string, issuerOf func(poolID string) string, use Use, now time.Time) (string, Claims, error) {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(jws.Signatures) != 1 {
 		return "", nil, ErrInvalid
 	}
