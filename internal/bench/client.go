@@ -3,32 +3,27 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/cognitod/cognitod/internal/sigv4"
 )
 
 // caller sends raw JSON 1.1 calls: lighter than the SDK, so that the
 // generator measures the server rather than itself.
 type caller struct {
 	endpoint string
-	region   string
-	creds    aws.Credentials
 	http     *http.Client
-	signer   *v4.Signer
+	signer   *sigv4.Signer
 }
 
 func newCaller(endpoint, region, key, secret string, conns int) *caller {
 	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute}
-	return &caller{endpoint: endpoint, region: region, creds: aws.Credentials{AccessKeyID: key, SecretAccessKey: secret},
-		http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, signer: v4.NewSigner()}
+	return &caller{endpoint: endpoint, http: &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		signer: &sigv4.Signer{AccessKeyID: key, Secret: secret, Region: region, Service: "cognito-idp"}}
 }
 
 // apiError is an error answer.
@@ -52,10 +47,7 @@ func (c *caller) call(ctx context.Context, op string, in any, out any, signed bo
 	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService."+op)
 	if signed {
-		sum := sha256.Sum256(body)
-		if err := c.signer.SignHTTP(ctx, c.creds, r, hex.EncodeToString(sum[:]), "cognito-idp", c.region, time.Now()); err != nil {
-			return err
-		}
+		c.signer.Sign(r, body, time.Now())
 	}
 	resp, err := c.http.Do(r)
 	if err != nil {

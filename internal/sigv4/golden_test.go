@@ -136,3 +136,20 @@ func TestGoldenSDKRequestsTampered(t *testing.T) {
 		}
 	}
 }
+
+// The generator's signer produces signatures the verifier accepts.
+func TestSignerRoundTrip(t *testing.T) {
+	s := &Signer{AccessKeyID: "AKIDEXAMPLE", Secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", Region: "eu-west-1", Service: "cognito-idp"}
+	body := []byte(`{"UserPoolId":"eu-west-1_abc"}`)
+	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.DescribeUserPool")
+	now := time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
+	s.Sign(r, body, now)
+	r.Host = "127.0.0.1:9229"
+	v := &Verifier{Service: "cognito-idp", Lookup: func(string) (string, bool) { return s.Secret, true }, Now: func() time.Time { return now }}
+	got, err := v.Verify(r, body)
+	if err != nil || got.Region != "eu-west-1" {
+		t.Fatalf("verify: %v %v", got, err)
+	}
+}
