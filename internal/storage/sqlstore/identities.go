@@ -66,6 +66,8 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 		if err != nil {
 			return err
 		}
+		old := u
+		old.Attributes = append([]storage.Attribute(nil), u.Attributes...)
 		if check != nil {
 			if err := check(&u, ids[id.UserSub]); err != nil {
 				return err
@@ -75,7 +77,7 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 			return err
 		}
 		u.IdentityCount = len(ids[id.UserSub]) + 1
-		return s.putUserTx(ctx, tx, &u)
+		return s.putUserTx(ctx, tx, &old, &u)
 	})
 }
 
@@ -105,6 +107,8 @@ func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, 
 		if err != nil {
 			return err
 		}
+		old := u
+		old.Attributes = append([]storage.Attribute(nil), u.Attributes...)
 		if touch != nil {
 			if err := touch(&u); err != nil {
 				return err
@@ -113,7 +117,7 @@ func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, 
 		if u.IdentityCount > 0 {
 			u.IdentityCount--
 		}
-		return s.putUserTx(ctx, tx, &u)
+		return s.putUserTx(ctx, tx, &old, &u)
 	})
 }
 

@@ -181,17 +181,52 @@ func (s *Store) getUserTx(ctx context.Context, tx *sql.Tx, poolID, sub string) (
 	return scanUser(s.txRow(ctx, tx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`+s.d.forUpdate, poolID, sub))
 }
 
-func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, u *storage.User) error {
-	args, err := userArgs(u)
+// updatableUserColumns are the columns of userArgs after pool_id and sub, in order.
+var updatableUserColumns = []string{"username", "username_key", "status", "enabled", "attributes", "password", "extra",
+	"alias_email", "alias_phone", "alias_preferred",
+	"f_email", "f_phone_number", "f_name", "f_given_name", "f_family_name", "f_preferred_username", "f_user_status", "f_status",
+	"created", "modified"}
+
+// putUserTx writes the columns of u that differ from old (the row as read
+// in this transaction): setting an indexed column, even to its own value,
+// makes the engine rewrite that index's entry, and users have many indexes.
+func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User) error {
+	before, err := userArgs(old)
 	if err != nil {
 		return err
 	}
-	// pool_id and sub are the key and never change.
-	args = append(args[2:], u.IdentityCount, u.PoolID, u.Sub)
-	return mustAffect(s.txExec(ctx, tx, `UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?, attributes = ?, password = ?, extra = ?,
- alias_email = ?, alias_phone = ?, alias_preferred = ?,
- f_email = ?, f_phone_number = ?, f_name = ?, f_given_name = ?, f_family_name = ?, f_preferred_username = ?, f_user_status = ?, f_status = ?,
- created = ?, modified = ?, identity_count = ? WHERE pool_id = ? AND sub = ?`, args...))
+	after, err := userArgs(u)
+	if err != nil {
+		return err
+	}
+	var set []string
+	var args []any
+	for i, col := range updatableUserColumns {
+		if !sameArg(before[i+2], after[i+2]) {
+			set = append(set, col+" = ?")
+			args = append(args, after[i+2])
+		}
+	}
+	if old.IdentityCount != u.IdentityCount {
+		set = append(set, "identity_count = ?")
+		args = append(args, u.IdentityCount)
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	args = append(args, u.PoolID, u.Sub)
+	return mustAffect(s.txExec(ctx, tx, `UPDATE users SET `+strings.Join(set, ", ")+` WHERE pool_id = ? AND sub = ?`, args...))
+}
+
+func sameArg(a, b any) bool {
+	switch x := a.(type) {
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && string(x) == string(y)
+	case nil:
+		return b == nil
+	}
+	return a == b
 }
 
 // UpdateUser changes a user inside a transaction.
@@ -202,10 +237,12 @@ func (s *Store) UpdateUser(ctx context.Context, poolID, sub string, fn func(*sto
 		if u, err = s.getUserTx(ctx, tx, poolID, sub); err != nil {
 			return err
 		}
+		old := u
+		old.Attributes = append([]storage.Attribute(nil), u.Attributes...)
 		if err := fn(&u); err != nil {
 			return err
 		}
-		return s.putUserTx(ctx, tx, &u)
+		return s.putUserTx(ctx, tx, &old, &u)
 	})
 	return u, err
 }
