@@ -190,24 +190,13 @@ func orEmpty(m map[string]string) map[string]string {
 
 // updateConfirmed changes a user and marks it CONFIRMED in one transaction.
 func (s *Service) updateConfirmed(ctx context.Context, p *pool, sub string, fn func(*storage.User) error) (storage.User, error) {
-	u, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
+	return s.changeUser(ctx, p, sub, func(u *storage.User) error {
 		if err := fn(u); err != nil {
 			return err
 		}
 		u.Status = StatusConfirmed
-		p.index(u)
-		u.Modified = s.clock()
 		return nil
 	})
-	if isNotFound(err) {
-		return u, errUserNotFound
-	}
-	if field, dup := uniqueField(err); dup {
-		if ae := aliasError(field); ae != nil {
-			return u, ae
-		}
-	}
-	return u, err
 }
 
 // AdminConfirmSignUp confirms a user without a code.

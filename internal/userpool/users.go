@@ -336,8 +336,14 @@ func (s *Service) updateUser(ctx context.Context, poolID, username string, fn fu
 	if err != nil {
 		return u, err
 	}
-	u, err = s.store.UpdateUser(ctx, p.ID, u.Sub, func(x *storage.User) error {
-		if err := fn(p, x); err != nil {
+	return s.changeUser(ctx, p, u.Sub, func(x *storage.User) error { return fn(p, x) })
+}
+
+// changeUser updates a stored user in one transaction: fn, then its lookup
+// keys and modified date; storage errors become Cognito's.
+func (s *Service) changeUser(ctx context.Context, p *pool, sub string, fn func(*storage.User) error) (storage.User, error) {
+	u, err := s.store.UpdateUser(ctx, p.ID, sub, func(x *storage.User) error {
+		if err := fn(x); err != nil {
 			return err
 		}
 		p.index(x)
