@@ -20,6 +20,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 30s ./internal/sigv4
 	$(GO) test -run '^$$' -fuzz FuzzDispatch -fuzztime 30s ./internal/api
 	$(GO) test -run '^$$' -fuzz FuzzParseFilter -fuzztime 30s ./internal/userpool
+	$(GO) test -run '^$$' -fuzz FuzzParseSAMLMetadata -fuzztime 30s ./internal/userpool
+	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 30s ./internal/tokens
 
 run:
 	$(GO) run ./cmd/cognitod
