@@ -158,11 +158,7 @@ type MembershipInput struct {
 }
 
 func (s *Service) membership(ctx context.Context, in *MembershipInput, add bool) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -196,11 +192,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, in *struct {
 	Limit      int
 	NextToken  string
 }) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

@@ -216,11 +216,7 @@ func (s *Service) GlobalSignOut(ctx context.Context, in *AccessTokenInput) (map[
 
 // AdminUserGlobalSignOut signs a user out everywhere.
 func (s *Service) AdminUserGlobalSignOut(ctx context.Context, in *UserRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

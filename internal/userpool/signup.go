@@ -201,11 +201,7 @@ func (s *Service) updateConfirmed(ctx context.Context, p *pool, sub string, fn f
 
 // AdminConfirmSignUp confirms a user without a code.
 func (s *Service) AdminConfirmSignUp(ctx context.Context, in *UserRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -357,11 +353,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 // AdminResetUserPassword makes a user reset its password (RESET_REQUIRED)
 // and sends it a code.
 func (s *Service) AdminResetUserPassword(ctx context.Context, in *UserRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}

@@ -286,11 +286,7 @@ type UserRef struct {
 
 // AdminGetUser answers a user by username, alias or sub.
 func (s *Service) AdminGetUser(ctx context.Context, in *UserRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -310,11 +306,7 @@ func (s *Service) AdminGetUser(ctx context.Context, in *UserRef) (map[string]any
 
 // AdminDeleteUser deletes a user; identities linked to it are free again.
 func (s *Service) AdminDeleteUser(ctx context.Context, in *UserRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -326,13 +318,19 @@ func (s *Service) AdminDeleteUser(ctx context.Context, in *UserRef) (map[string]
 	return nil, nil
 }
 
-// updateUser finds a user and changes it in one transaction.
-func (s *Service) updateUser(ctx context.Context, poolID, username string, fn func(p *pool, u *storage.User) error) (storage.User, error) {
+// poolUser finds a pool of the caller's region and a user of it.
+func (s *Service) poolUser(ctx context.Context, poolID, username string) (*pool, storage.User, error) {
 	p, err := s.getPool(ctx, poolID)
 	if err != nil {
-		return storage.User{}, err
+		return nil, storage.User{}, err
 	}
 	u, err := s.findUser(ctx, p, username)
+	return p, u, err
+}
+
+// updateUser finds a user and changes it in one transaction.
+func (s *Service) updateUser(ctx context.Context, poolID, username string, fn func(p *pool, u *storage.User) error) (storage.User, error) {
+	p, u, err := s.poolUser(ctx, poolID, username)
 	if err != nil {
 		return u, err
 	}
