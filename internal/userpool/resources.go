@@ -226,14 +226,7 @@ func (s *Service) DescribeUserPoolDomain(ctx context.Context, in *struct{ Domain
 
 // UpdateUserPoolDomain changes a custom domain's certificate or the managed login version.
 func (s *Service) UpdateUserPoolDomain(ctx context.Context, in *DomainInput) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.store.GetDomain(ctx, in.Domain)
-	if isNotFound(err) || err == nil && d.PoolID != p.ID {
-		return nil, apierr.New(apierr.ResourceNotFound, "Domain %s does not exist for user pool %s.", in.Domain, p.ID)
-	}
+	d, err := s.poolDomain(ctx, in.UserPoolId, in.Domain)
 	if err != nil {
 		return nil, err
 	}
@@ -261,15 +254,7 @@ func (s *Service) DeleteUserPoolDomain(ctx context.Context, in *struct {
 	Domain     string
 	UserPoolId string
 }) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.store.GetDomain(ctx, in.Domain)
-	if isNotFound(err) || err == nil && d.PoolID != p.ID {
-		return nil, apierr.New(apierr.ResourceNotFound, "Domain %s does not exist for user pool %s.", in.Domain, p.ID)
-	}
-	if err != nil {
+	if _, err := s.poolDomain(ctx, in.UserPoolId, in.Domain); err != nil {
 		return nil, err
 	}
 	return nil, s.store.DeleteDomain(ctx, in.Domain)
@@ -287,4 +272,17 @@ func (s *Service) PoolForHost(ctx context.Context, host string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// poolDomain reads a domain of a pool of the caller's region.
+func (s *Service) poolDomain(ctx context.Context, poolID, domain string) (storage.Domain, error) {
+	p, err := s.getPool(ctx, poolID)
+	if err != nil {
+		return storage.Domain{}, err
+	}
+	d, err := s.store.GetDomain(ctx, domain)
+	if isNotFound(err) || err == nil && d.PoolID != p.ID {
+		return d, apierr.New(apierr.ResourceNotFound, "Domain %s does not exist for user pool %s.", domain, p.ID)
+	}
+	return d, err
 }

@@ -34,20 +34,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (storage.Client, error
 
 // ListClients lists a pool's app clients in creation order.
 func (s *Store) ListClients(ctx context.Context, poolID string, page storage.Page) ([]storage.Client, error) {
-	rows, err := s.read(ctx, `SELECT `+clientCols+` FROM user_pool_clients WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(scanClient)(s.read(ctx, `SELECT `+clientCols+` FROM user_pool_clients WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page)))
 }
 
 // UpdateClient changes an app client inside a transaction.

@@ -30,20 +30,7 @@ func (s *Store) GetImportJob(ctx context.Context, poolID, id string) (storage.Im
 
 // ListImportJobs lists a pool's import jobs in creation order.
 func (s *Store) ListImportJobs(ctx context.Context, poolID string, page storage.Page) ([]storage.ImportJob, error) {
-	rows, err := s.read(ctx, `SELECT seq, id, pool_id, config FROM import_jobs WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.ImportJob
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return collect(scanJob)(s.read(ctx, `SELECT seq, id, pool_id, config FROM import_jobs WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page)))
 }
 
 // UpdateImportJob changes an import job inside a transaction.

@@ -34,20 +34,7 @@ func (s *Store) GetPool(ctx context.Context, id string) (storage.Pool, error) {
 
 // ListPools lists the pools of a region in creation order.
 func (s *Store) ListPools(ctx context.Context, region string, page storage.Page) ([]storage.Pool, error) {
-	rows, err := s.read(ctx, `SELECT `+poolCols+` FROM user_pools WHERE region = ? AND seq > ? ORDER BY seq LIMIT ?`, region, page.After, limitOf(page))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.Pool
-	for rows.Next() {
-		p, err := scanPool(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(scanPool)(s.read(ctx, `SELECT `+poolCols+` FROM user_pools WHERE region = ? AND seq > ? ORDER BY seq LIMIT ?`, region, page.After, limitOf(page)))
 }
 
 // UpdatePool changes a pool inside a transaction.

@@ -72,20 +72,7 @@ func (s *Store) GetProviderByIdentifier(ctx context.Context, poolID, identifier 
 
 // ListProviders lists a pool's identity providers in creation order.
 func (s *Store) ListProviders(ctx context.Context, poolID string, page storage.Page) ([]storage.Provider, error) {
-	rows, err := s.read(ctx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.Provider
-	for rows.Next() {
-		p, err := scanProvider(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(scanProvider)(s.read(ctx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page)))
 }
 
 // UpdateProvider changes an identity provider inside a transaction.

@@ -31,20 +31,7 @@ func (s *Store) GetResourceServer(ctx context.Context, poolID, identifier string
 
 // ListResourceServers lists a pool's resource servers in creation order.
 func (s *Store) ListResourceServers(ctx context.Context, poolID string, page storage.Page) ([]storage.ResourceServer, error) {
-	rows, err := s.read(ctx, `SELECT `+rsCols+` FROM resource_servers WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.ResourceServer
-	for rows.Next() {
-		r, err := scanRS(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(scanRS)(s.read(ctx, `SELECT `+rsCols+` FROM resource_servers WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page)))
 }
 
 // UpdateResourceServer replaces a resource server's name and scopes.
@@ -81,20 +68,7 @@ func (s *Store) GetDomain(ctx context.Context, domain string) (storage.Domain, e
 
 // DomainsOf lists a pool's domains.
 func (s *Store) DomainsOf(ctx context.Context, poolID string) ([]storage.Domain, error) {
-	rows, err := s.read(ctx, `SELECT domain, pool_id, config, created FROM domains WHERE pool_id = ? ORDER BY created`, poolID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.Domain
-	for rows.Next() {
-		d, err := scanDomain(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(scanDomain)(s.read(ctx, `SELECT domain, pool_id, config, created FROM domains WHERE pool_id = ? ORDER BY created`, poolID))
 }
 
 // UpdateDomain replaces a domain's configuration.

@@ -76,20 +76,7 @@ func (s *Store) GetGroup(ctx context.Context, poolID, name string) (storage.Grou
 }
 
 func (s *Store) groups(ctx context.Context, q string, args ...any) ([]storage.Group, error) {
-	rows, err := s.read(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return collect(scanGroup)(s.read(ctx, q, args...))
 }
 
 // ListGroups lists a pool's groups in creation order.
@@ -147,21 +134,8 @@ func (s *Store) GroupsOf(ctx context.Context, poolID, userSub string, page stora
 
 // MembersOf lists a group's users in creation order.
 func (s *Store) MembersOf(ctx context.Context, poolID, group string, page storage.Page) ([]storage.User, error) {
-	rows, err := s.read(ctx, `SELECT `+prefixed("u.", userCols)+` FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.sub = m.user_sub
- WHERE m.pool_id = ? AND m.group_name = ? AND u.seq > ? ORDER BY u.seq LIMIT ?`, poolID, group, page.After, limitOf(page))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collect(scanUser)(s.read(ctx, `SELECT `+prefixed("u.", userCols)+` FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.sub = m.user_sub
+ WHERE m.pool_id = ? AND m.group_name = ? AND u.seq > ? ORDER BY u.seq LIMIT ?`, poolID, group, page.After, limitOf(page)))
 }
 
 // CreateAuthCode stores an authorization code.

@@ -130,3 +130,23 @@ func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, q string, args ...any) 
 	}
 	return tx.QueryContext(ctx, q, args...)
 }
+
+// collect makes a reader of every row of a query with scan; used as
+// collect(scanX)(s.read(...)).
+func collect[T any](scan func(scanner) (T, error)) func(*sql.Rows, error) ([]T, error) {
+	return func(rows *sql.Rows, err error) ([]T, error) {
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []T
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, rows.Err()
+	}
+}
