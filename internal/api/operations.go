@@ -29,6 +29,21 @@ func op[In any](fn func(context.Context, *In) (map[string]any, error)) handler {
 	}
 }
 
+// typedOp adapts a domain method whose answer is a struct.
+func typedOp[In, Out any](fn func(context.Context, *In) (*Out, error)) handler {
+	return func(ctx context.Context, body []byte) (any, error) {
+		var in In
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, apierr.New(apierr.Serialization, "Unable to parse the request body.")
+		}
+		out, err := fn(ctx, &in)
+		if err != nil || out == nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
 // rawOp adapts a domain method that takes the request's members as they came
 // (CreateUserPool and UpdateUserPool keep configuration they do not interpret).
 func rawOp(fn func(context.Context, map[string]json.RawMessage) (map[string]any, error)) handler {
@@ -55,7 +70,7 @@ func operations(s *userpool.Service) map[string]handler {
 		"DeleteUserPool":   op(s.DeleteUserPool),
 
 		"AdminCreateUser":           op(s.AdminCreateUser),
-		"AdminGetUser":              op(s.AdminGetUser),
+		"AdminGetUser":              typedOp(s.AdminGetUser),
 		"ListUsers":                 op(s.ListUsers),
 		"AdminDeleteUser":           op(s.AdminDeleteUser),
 		"AdminUpdateUserAttributes": op(s.AdminUpdateUserAttributes),

@@ -46,3 +46,15 @@ func FuzzVerify(f *testing.F) {
 		_ = http.StatusOK
 	})
 }
+
+// trimAll agrees with the plain folding it shortcuts.
+func FuzzTrimAll(f *testing.F) {
+	for _, s := range []string{"", "a", " a ", "a  b", "a\tb", "a b", "\u00a0x", "x\u2003", "a \x0b b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if got, want := trimAll(v), strings.Join(strings.Fields(v), " "); got != want {
+			t.Fatalf("trimAll(%q) = %q, want %q", v, got, want)
+		}
+	})
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cognitod/cognitod/internal/apierr"
 )
 
 // goldenRequests reads the exact requests captured from five real SDKs
@@ -151,5 +153,48 @@ func TestSignerRoundTrip(t *testing.T) {
 	got, err := v.Verify(r, body)
 	if err != nil || got.Region != "eu-west-1" {
 		t.Fatalf("verify: %v %v", got, err)
+	}
+
+	// SignJSON signs the same request without an *http.Request.
+	r2, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", bytes.NewReader(body))
+	r2.Header.Set("Content-Type", JSONContentType)
+	r2.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.DescribeUserPool")
+	stamp, auth := s.SignJSON("127.0.0.1:9229", "AWSCognitoIdentityProviderService.DescribeUserPool", body, now)
+	r2.Header.Set("X-Amz-Date", stamp)
+	r2.Header.Set("Authorization", auth)
+	if got, err := v.Verify(r2, body); err != nil || got.AccessKeyID != "AKIDEXAMPLE" {
+		t.Fatalf("verify SignJSON: %v %v", got, err)
+	}
+	if auth != r.Header.Get("Authorization") {
+		t.Errorf("SignJSON and Sign disagree:\n%s\n%s", auth, r.Header.Get("Authorization"))
+	}
+	// A changed body no longer verifies.
+	if _, err := v.Verify(r2, []byte(`{"UserPoolId":"eu-west-1_abd"}`)); err == nil {
+		t.Fatal("SignJSON signature verified over another body")
+	}
+}
+
+// The derived-key cache never outlives a change of the secret.
+func TestVerifierKeyCacheFollowsSecret(t *testing.T) {
+	secret := "first-secret"
+	s := &Signer{AccessKeyID: "AKIDROTATE", Secret: secret, Region: "us-east-1", Service: "cognito-idp"}
+	v := &Verifier{Service: "cognito-idp", Lookup: func(string) (string, bool) { return secret, true }}
+	body := []byte(`{}`)
+	verify := func() *apierr.Error {
+		r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", bytes.NewReader(body))
+		r.Header.Set("Content-Type", JSONContentType)
+		r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.ListUserPools")
+		s.Sign(r, body, time.Now())
+		_, err := v.Verify(r, body)
+		return err
+	}
+	for i := 0; i < 2; i++ {
+		if err := verify(); err != nil {
+			t.Fatalf("verify %d: %v", i, err)
+		}
+	}
+	secret = "rotated-secret" // the server's key changed; the client's did not
+	if err := verify(); err == nil || err.Code != apierr.InvalidSignature {
+		t.Fatalf("old secret after rotation: %v", err)
 	}
 }

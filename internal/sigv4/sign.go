@@ -28,10 +28,7 @@ func (s *Signer) signingKey(date string) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.keyDate != date {
-		k := mac([]byte("AWS4"+s.Secret), date)
-		k = mac(k, s.Region)
-		k = mac(k, s.Service)
-		s.key, s.keyDate = mac(k, "aws4_request"), date
+		s.key, s.keyDate = DeriveKey(s.Secret, date, s.Region, s.Service), date
 	}
 	return s.key
 }
@@ -53,3 +50,27 @@ func (s *Signer) Sign(r *http.Request, body []byte, now time.Time) {
 	h.Write([]byte(StringToSign(stamp, scope, creq)))
 	r.Header.Set("Authorization", Algorithm+" Credential="+s.AccessKeyID+"/"+scope+", SignedHeaders="+strings.Join(names, ";")+", Signature="+hex.EncodeToString(h.Sum(nil)))
 }
+
+// JSONContentType is the content type of cognito-idp calls.
+const JSONContentType = "application/x-amz-json-1.1"
+
+// SignJSON answers the X-Amz-Date and Authorization values of a POST to /
+// on host with a JSON 1.1 body, signing content-type, host, x-amz-date and
+// x-amz-target: what a client that builds its requests itself (the load
+// generator) needs, without an *http.Request.
+func (s *Signer) SignJSON(host, target string, body []byte, now time.Time) (stamp, authorization string) {
+	stamp = now.UTC().Format(amzDate)
+	sum := sha256.Sum256(body)
+	var b strings.Builder
+	b.Grow(256)
+	b.WriteString("POST\n/\n\ncontent-type:" + JSONContentType + "\nhost:" + host + "\nx-amz-date:" + stamp + "\nx-amz-target:" + target + "\n\n")
+	b.WriteString(signedJSONHeaders + "\n")
+	b.WriteString(hex.EncodeToString(sum[:]))
+	date := stamp[:8]
+	scope := date + "/" + s.Region + "/" + s.Service + "/aws4_request"
+	h := hmac.New(sha256.New, s.signingKey(date))
+	h.Write([]byte(StringToSign(stamp, scope, b.String())))
+	return stamp, Algorithm + " Credential=" + s.AccessKeyID + "/" + scope + ", SignedHeaders=" + signedJSONHeaders + ", Signature=" + hex.EncodeToString(h.Sum(nil))
+}
+
+const signedJSONHeaders = "content-type;host;x-amz-date;x-amz-target"

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cognitod/cognitod/internal/apierr"
@@ -26,6 +28,37 @@ type Verifier struct {
 	Service string
 	Lookup  Credentials
 	Now     func() time.Time
+
+	// keys caches derived signing keys: four of the five HMACs of a
+	// verification depend only on secret, date, region and service.
+	keys  sync.Map // keyScope -> derivedKey
+	nkeys atomic.Int32
+}
+
+type keyScope struct{ accessKeyID, date, region, service string }
+
+type derivedKey struct {
+	secret string
+	key    []byte
+}
+
+// maxDerivedKeys bounds the cache (keys x regions x days in use).
+const maxDerivedKeys = 256
+
+func (v *Verifier) signingKey(id, secret, date, region, service string) []byte {
+	sc := keyScope{id, date, region, service}
+	if e, ok := v.keys.Load(sc); ok {
+		if d := e.(derivedKey); d.secret == secret {
+			return d.key
+		}
+	}
+	k := DeriveKey(secret, date, region, service)
+	if v.nkeys.Add(1) > maxDerivedKeys {
+		v.keys.Clear()
+		v.nkeys.Store(1)
+	}
+	v.keys.Store(sc, derivedKey{secret: secret, key: k})
+	return k
 }
 
 // Verified is what a valid signature establishes.
@@ -85,7 +118,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Verified, *apierr.Erro
 	}
 	creq := CanonicalRequest(r, auth.SignedHeaders, body)
 	sts := StringToSign(dateHeader, auth.Scope(), creq)
-	want := Sign(secret, auth.Date, auth.Region, auth.Service, sts)
+	want := mac(v.signingKey(auth.AccessKeyID, secret, auth.Date, auth.Region, auth.Service), sts)
 	if !hmac.Equal(want, auth.Signature) {
 		return nil, apierr.New(apierr.InvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
@@ -135,6 +168,9 @@ func canonicalURI(r *http.Request) string {
 }
 
 func canonicalQuery(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return "" // every cognito-idp call: POST / with no query
+	}
 	q := r.URL.Query()
 	if len(q) == 0 {
 		return ""
@@ -185,9 +221,28 @@ func headerValue(r *http.Request, name string) string {
 		vals = append([]string(nil), r.Header.Values(name)...)
 	}
 	for i, v := range vals {
-		vals[i] = strings.Join(strings.Fields(v), " ")
+		vals[i] = trimAll(v)
+	}
+	if len(vals) == 1 {
+		return vals[0]
 	}
 	return strings.Join(vals, ",")
+}
+
+// trimAll trims a header value and folds inner runs of spaces; most values
+// need neither and are returned as they are.
+func trimAll(v string) string {
+	clean := len(v) == 0 || (v[0] != ' ' && v[len(v)-1] != ' ')
+	for i := 0; clean && i < len(v); i++ {
+		c := v[i]
+		if c < ' ' || c >= 0x80 || c == ' ' && v[i+1] == ' ' {
+			clean = false // control, non-ASCII (maybe a Unicode space) or a run
+		}
+	}
+	if clean {
+		return v
+	}
+	return strings.Join(strings.Fields(v), " ")
 }
 
 // StringToSign is the SigV4 string to sign.
@@ -198,11 +253,15 @@ func StringToSign(amzDate, scope, canonicalRequest string) string {
 
 // Sign derives the signing key and signs.
 func Sign(secret, date, region, service, stringToSign string) []byte {
+	return mac(DeriveKey(secret, date, region, service), stringToSign)
+}
+
+// DeriveKey is the signing key of a secret for one day, region and service.
+func DeriveKey(secret, date, region, service string) []byte {
 	k := mac([]byte("AWS4"+secret), date)
 	k = mac(k, region)
 	k = mac(k, service)
-	k = mac(k, "aws4_request")
-	return mac(k, stringToSign)
+	return mac(k, "aws4_request")
 }
 
 func mac(key []byte, data string) []byte {

@@ -68,6 +68,8 @@ type User struct {
 	// Alias keys: unique per pool when not empty.
 	AliasEmail, AliasPhone, AliasPreferred string
 	// Filter holds the values ListUsers filters match, keyed by FilterColumns.
+	// A stored user's map may be shared with a storage cache: assign a new
+	// map to change it, never write into the one read.
 	Filter map[string]string
 	// IdentityCount is how many identities the user holds; storage keeps it
 	// (in the same transactions as the identities) so that readers can skip

@@ -285,7 +285,7 @@ type UserRef struct {
 }
 
 // AdminGetUser answers a user by username, alias or sub.
-func (s *Service) AdminGetUser(ctx context.Context, in *UserRef) (map[string]any, error) {
+func (s *Service) AdminGetUser(ctx context.Context, in *UserRef) (*AdminGetUserOutput, error) {
 	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
@@ -294,14 +294,25 @@ func (s *Service) AdminGetUser(ctx context.Context, in *UserRef) (map[string]any
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{
-		"Username":             u.Username,
-		"UserAttributes":       renderAttributes(&u, ids[u.Sub]),
-		"UserCreateDate":       awsjson.T(u.Created),
-		"UserLastModifiedDate": awsjson.T(u.Modified),
-		"Enabled":              u.Enabled,
-		"UserStatus":           u.Status,
+	return &AdminGetUserOutput{
+		Username:             u.Username,
+		UserAttributes:       renderAttributes(&u, ids[u.Sub]),
+		UserCreateDate:       awsjson.T(u.Created),
+		UserLastModifiedDate: awsjson.T(u.Modified),
+		Enabled:              u.Enabled,
+		UserStatus:           u.Status,
 	}, nil
+}
+
+// AdminGetUserOutput is AdminGetUser's answer (a struct, not a map: the most
+// frequent admin call encodes without sorting keys).
+type AdminGetUserOutput struct {
+	Username             string
+	UserAttributes       []AttributeType
+	UserCreateDate       *awsjson.Time
+	UserLastModifiedDate *awsjson.Time
+	Enabled              bool
+	UserStatus           string
 }
 
 // AdminDeleteUser deletes a user; identities linked to it are free again.

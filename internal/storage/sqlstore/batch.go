@@ -90,6 +90,9 @@ func (s *Store) commitBatch(batch []txRequest) {
 			commitErr = nil
 		}
 	}
+	// Before anyone is answered: a caller told of its commit must not then
+	// read the old row from the cache.
+	s.writeEnded()
 	for i, r := range batch {
 		err := errs[i]
 		if err == nil && commitErr != nil && ok > 0 {

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
 
 	"github.com/cognitod/cognitod/internal/storage"
 )
@@ -39,6 +39,10 @@ type Store struct {
 	ckpt     *sql.DB
 	ckptStop chan struct{}
 	ckptDone chan struct{}
+	// users caches user reads (SQLite file only; nil otherwise).
+	users *userCache
+	// unlock releases the data directory (SQLite file only).
+	unlock func()
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -48,6 +52,10 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	path := filepath.Join(dir, "cognitod.db")
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	// The writer gets a larger page cache (bulk imports touch many index
@@ -55,16 +63,20 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// Checkpoints run in the background (see checkpointer), not inside a
 	// writer's commit where they would stall every caller of the batch; the
 	// writer's own automatic checkpoint stays only as a bound.
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(20000)")
+	users := newUserCache(defaultUserCacheSize)
+	base, err := sqlite.NewConnector("file:" + path + "?_txlock=immediate&" + pragmas + "&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(20000)")
 	if err != nil {
+		unlock()
 		return nil, err
 	}
+	w := sql.OpenDB(hookedConnector{Connector: base, hook: users.rowChanged})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	r, err := sql.Open("sqlite", "file:"+path+"?mode=ro&"+pragmas)
 	if err != nil {
 		w.Close()
+		unlock()
 		return nil, err
 	}
 	n := runtime.GOMAXPROCS(0) * 2
@@ -74,10 +86,13 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s := newStore(sqliteDialect, w, r)
+	s.unlock = unlock
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
+	users.writeEnded() // the migrations' changes are committed
+	s.users = users
 	s.startCommitter()
 	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
 	if err != nil {
@@ -134,6 +149,10 @@ func (s *Store) Close() error {
 		if e := s.reader.Close(); err == nil {
 			err = e
 		}
+	}
+	if s.unlock != nil {
+		s.unlock()
+		s.unlock = nil
 	}
 	return err
 }
@@ -235,6 +254,7 @@ func (s *Store) tx1(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return s.d.normalize(err)
 	}
 	defer s.wstmts.preparePending(ctx)
+	defer s.writeEnded()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return s.d.normalize(err)
@@ -317,4 +337,11 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 		return err
 	})
 	return v, err
+}
+
+// writeEnded tells the user cache that a write transaction is over.
+func (s *Store) writeEnded() {
+	if s.users != nil {
+		s.users.writeEnded()
+	}
 }

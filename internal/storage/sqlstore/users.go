@@ -135,7 +135,20 @@ func (s *Store) GetUser(ctx context.Context, poolID string, by storage.UserLooku
 	if !ok {
 		return storage.User{}, fmt.Errorf("unknown user lookup %q", by.Field)
 	}
-	return scanUser(s.readRow(ctx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND `+col+` = ?`, poolID, by.Value))
+	q := `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND ` + col + ` = ?`
+	if s.users == nil {
+		return scanUser(s.readRow(ctx, q, poolID, by.Value))
+	}
+	k := userKey{pool: poolID, field: by.Field, value: by.Value}
+	if u, ok := s.users.get(k); ok {
+		return u, nil
+	}
+	gen, cacheable := s.users.begin()
+	u, err := scanUser(s.readRow(ctx, q, poolID, by.Value))
+	if err == nil && cacheable {
+		s.users.put(gen, k, u)
+	}
+	return u, err
 }
 
 // ListUsers lists users in creation order, optionally filtered.
