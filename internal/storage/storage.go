@@ -168,8 +168,9 @@ type Storage interface {
 	LinkIdentity(ctx context.Context, id Identity, check func(u *User, ids []Identity) error) error
 	GetIdentity(ctx context.Context, poolID, provider, attrName, value string) (Identity, error)
 	ListIdentities(ctx context.Context, poolID string, subs []string) (map[string][]Identity, error)
-	// UnlinkIdentity removes an identity row and runs touch on its user in
-	// the same transaction.
+	// UnlinkIdentity removes a link (an identity that is not a user's own,
+	// Primary one) and runs touch on its user in the same transaction;
+	// ErrNotFound when there is no such link.
 	UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, touch func(*User) error) error
 
 	CreateProvider(ctx context.Context, p Provider) error

@@ -214,17 +214,18 @@ func (s *Service) AdminDisableProviderForUser(ctx context.Context, in *AdminDisa
 		})
 		return nil, err
 	}
+	// Most calls remove a link: try that first, in one transaction.
+	err = s.store.UnlinkIdentity(ctx, p.ID, name, attrName, value, func(u *storage.User) error {
+		u.Modified = now
+		return nil
+	})
+	if !isNotFound(err) {
+		return nil, err
+	}
 	id, err := s.store.GetIdentity(ctx, p.ID, name, attrName, value)
 	switch {
 	case err == nil && !id.Primary:
-		err = s.store.UnlinkIdentity(ctx, p.ID, name, attrName, value, func(u *storage.User) error {
-			u.Modified = now
-			return nil
-		})
-		if isNotFound(err) {
-			return nil, errNotLinked
-		}
-		return nil, err
+		return nil, errNotLinked // linked again since; not this call's to remove
 	case err == nil && id.Primary:
 		return nil, s.disableFederatedUser(ctx, p, id.UserSub)
 	case !isNotFound(err):

@@ -224,6 +224,14 @@ func testIdentities(t *testing.T, s storage.Storage) {
 	}
 	mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", func(u *storage.User) error { u.Modified = at.Add(time.Hour); return nil }))
 	wantIs(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", nil), storage.ErrNotFound)
+	// A federated user's own identity is not a link: it stays.
+	_, err = s.CreateUser(ctx, storage.User{PoolID: "us-east-1_a", Sub: "sub-fed", Username: "Google_g9", UsernameKey: "google_g9",
+		Status: "EXTERNAL_PROVIDER", Enabled: true, Created: at, Modified: at}, ident("us-east-1_a", "g9", "sub-fed", true))
+	mustNil(t, err)
+	wantIs(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g9", nil), storage.ErrNotFound)
+	if own, err := s.GetIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g9"); err != nil || !own.Primary {
+		t.Fatalf("primary identity after unlink: %+v %v", own, err)
+	}
 	got, _ := s.GetUser(ctx, "us-east-1_a", storage.UserLookup{Field: "sub", Value: a.Sub})
 	if !got.Modified.Equal(at.Add(time.Hour)) || got.IdentityCount != 1 {
 		t.Fatalf("unlink did not touch the user or its count (%d)", got.IdentityCount)

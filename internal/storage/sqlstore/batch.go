@@ -52,11 +52,16 @@ func (s *Store) stopCommitter() {
 		<-s.stopped
 		s.requests = nil
 	}
+	if s.wal != nil {
+		s.wal.close()
+		s.wal = nil
+	}
 }
 
 func (s *Store) commitBatch(batch []txRequest) {
 	errs := make([]error, len(batch))
-	tx, err := s.writer.BeginTx(context.Background(), nil)
+	bg := context.Background()
+	tx, err := s.writer.BeginTx(bg, nil)
 	if err != nil {
 		for _, r := range batch {
 			r.done <- s.d.normalize(err)
@@ -69,17 +74,17 @@ func (s *Store) commitBatch(batch []txRequest) {
 			errs[i] = err
 			continue
 		}
-		if _, err := tx.Exec(`SAVEPOINT caller`); err != nil {
+		if _, err := s.txExec(bg, tx, `SAVEPOINT caller`); err != nil {
 			errs[i] = err
 			continue
 		}
 		if err := r.fn(tx); err != nil {
 			errs[i] = err
-			_, _ = tx.Exec(`ROLLBACK TO SAVEPOINT caller`)
+			_, _ = s.txExec(bg, tx, `ROLLBACK TO SAVEPOINT caller`)
 		} else {
 			ok++
 		}
-		_, _ = tx.Exec(`RELEASE SAVEPOINT caller`)
+		_, _ = s.txExec(bg, tx, `RELEASE SAVEPOINT caller`)
 	}
 	var commitErr error
 	if ok > 0 {
@@ -93,12 +98,20 @@ func (s *Store) commitBatch(batch []txRequest) {
 	// Before anyone is answered: a caller told of its commit must not then
 	// read the old row from the cache.
 	s.writeEnded()
+	var durable syncBatch
 	for i, r := range batch {
 		err := errs[i]
 		if err == nil && commitErr != nil && ok > 0 {
 			err = commitErr
 		}
+		if err == nil && s.wal != nil {
+			durable = append(durable, r.done) // answered after the fsync
+			continue
+		}
 		r.done <- s.d.normalize(err)
+	}
+	if len(durable) > 0 {
+		s.wal.queue <- durable
 	}
 	s.wstmts.preparePending(context.Background())
 }

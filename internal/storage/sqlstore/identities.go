@@ -62,9 +62,11 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 		if err != nil {
 			return err
 		}
-		ids, err := s.identitiesOf(ctx, tx, id.PoolID, []string{id.UserSub})
-		if err != nil {
-			return err
+		ids := map[string][]storage.Identity{}
+		if u.IdentityCount > 0 { // kept in the same transactions as the rows
+			if ids, err = s.identitiesOf(ctx, tx, id.PoolID, []string{id.UserSub}); err != nil {
+				return err
+			}
 		}
 		old := u
 		old.Attributes = append([]storage.Attribute(nil), u.Attributes...)
@@ -95,15 +97,13 @@ func (s *Store) ListIdentities(ctx context.Context, poolID string, subs []string
 // UnlinkIdentity removes an identity and updates its user in one transaction.
 func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, touch func(*storage.User) error) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		id, err := scanIdentity(s.txRow(ctx, tx, `SELECT `+identityCols+` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`,
-			poolID, provider, attrName, value))
+		var sub string
+		err := s.txRow(ctx, tx, `DELETE FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ? AND is_primary = 0 RETURNING user_sub`,
+			poolID, provider, attrName, value).Scan(&sub)
 		if err != nil {
-			return err
+			return notFound(err)
 		}
-		if _, err := s.txExec(ctx, tx, `DELETE FROM identities WHERE seq = ?`, id.Seq); err != nil {
-			return err
-		}
-		u, err := s.getUserTx(ctx, tx, poolID, id.UserSub)
+		u, err := s.getUserTx(ctx, tx, poolID, sub)
 		if err != nil {
 			return err
 		}

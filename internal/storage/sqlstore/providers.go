@@ -60,7 +60,19 @@ func (s *Store) CreateProvider(ctx context.Context, p storage.Provider) error {
 
 // GetProvider reads an identity provider by name.
 func (s *Store) GetProvider(ctx context.Context, poolID, name string) (storage.Provider, error) {
-	return scanProvider(s.readRow(ctx, `SELECT `+providerCols+` FROM identity_providers WHERE pool_id = ? AND name = ?`, poolID, name))
+	q := `SELECT ` + providerCols + ` FROM identity_providers WHERE pool_id = ? AND name = ?`
+	if s.users == nil {
+		return scanProvider(s.readRow(ctx, q, poolID, name))
+	}
+	if p, ok := s.users.getProvider(poolID, name); ok {
+		return p, nil
+	}
+	gen := s.users.begin()
+	p, err := scanProvider(s.readRow(ctx, q, poolID, name))
+	if err == nil {
+		s.users.putProvider(gen, p)
+	}
+	return p, err
 }
 
 // GetProviderByIdentifier reads an identity provider by one of its IdpIdentifiers.

@@ -86,8 +86,21 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
+// stmtContext is the context a statement runs under. SQLite's driver
+// starts a goroutine per statement to watch a cancellable context; its
+// statements are local and short, so they run to the end instead (the
+// committer checks each caller's context before its transaction starts).
+// PostgreSQL statements stay cancellable.
+func (s *Store) stmtContext(ctx context.Context) context.Context {
+	if s.d.name == sqliteDialect.name {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // readRow runs a one-row query on the readers.
 func (s *Store) readRow(ctx context.Context, q string, args ...any) scanner {
+	ctx = s.stmtContext(ctx)
 	st, err := s.rstmts.get(ctx, s.d.rebind(q))
 	if err != nil {
 		return errRow{err}
@@ -97,6 +110,7 @@ func (s *Store) readRow(ctx context.Context, q string, args ...any) scanner {
 
 // read runs a query on the readers.
 func (s *Store) read(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = s.stmtContext(ctx)
 	st, err := s.rstmts.get(ctx, s.d.rebind(q))
 	if err != nil {
 		return nil, err
@@ -106,6 +120,7 @@ func (s *Store) read(ctx context.Context, q string, args ...any) (*sql.Rows, err
 
 // txRow runs a one-row query inside a write transaction.
 func (s *Store) txRow(ctx context.Context, tx *sql.Tx, q string, args ...any) scanner {
+	ctx = s.stmtContext(ctx)
 	q = s.d.rebind(q)
 	if st, ok := s.wstmts.peek(q); ok {
 		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
@@ -115,6 +130,7 @@ func (s *Store) txRow(ctx context.Context, tx *sql.Tx, q string, args ...any) sc
 
 // txExec runs a statement inside a write transaction.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	ctx = s.stmtContext(ctx)
 	q = s.d.rebind(q)
 	if st, ok := s.wstmts.peek(q); ok {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
@@ -124,6 +140,7 @@ func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (
 
 // txQuery runs a query inside a write transaction.
 func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	ctx = s.stmtContext(ctx)
 	q = s.d.rebind(q)
 	if st, ok := s.wstmts.peek(q); ok {
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)

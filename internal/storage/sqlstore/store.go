@@ -43,6 +43,8 @@ type Store struct {
 	users *userCache
 	// unlock releases the data directory (SQLite file only).
 	unlock func()
+	// wal makes the committer's batches durable (SQLite file only).
+	wal *walSyncer
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -64,7 +66,13 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// writer's commit where they would stall every caller of the batch; the
 	// writer's own automatic checkpoint stays only as a bound.
 	users := newUserCache(defaultUserCacheSize)
-	base, err := sqlite.NewConnector("file:" + path + "?_txlock=immediate&" + pragmas + "&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(20000)")
+	// The writer commits without an fsync: the WAL syncer makes each batch
+	// durable before any of its callers is answered (see walSyncer).
+	writerPragmas := strings.Replace(pragmas, "synchronous(FULL)", "synchronous(NORMAL)", 1)
+	// temp_store=MEMORY: the committer's per-caller SAVEPOINTs keep the
+	// original of every page they change in a sub-journal, a temporary file
+	// otherwise (one pwrite per page; a fifth of a write's CPU).
+	base, err := sqlite.NewConnector("file:" + path + "?_txlock=immediate&" + writerPragmas + "&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		unlock()
 		return nil, err
@@ -79,9 +87,9 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		unlock()
 		return nil, err
 	}
-	n := runtime.GOMAXPROCS(0) * 2
-	if n < 4 {
-		n = 4
+	n := runtime.GOMAXPROCS(0) * 4
+	if n < 8 {
+		n = 8
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
@@ -93,6 +101,14 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	users.writeEnded() // the migrations' changes are committed
 	s.users = users
+	// The migrations ran with synchronous=NORMAL: make them durable too.
+	if s.wal, err = newWALSyncer(path + "-wal"); err == nil {
+		err = s.wal.fsync()
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.startCommitter()
 	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
 	if err != nil {

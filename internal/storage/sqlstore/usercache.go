@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"modernc.org/sqlite"
@@ -11,27 +13,35 @@ import (
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
-// userCache keeps recently read users of a SQLite file database in memory,
-// so that the reads which dominate Cognito traffic (AdminGetUser, every
-// sign-in's lookup) skip a SQL query.
+// userCache keeps recently read users (and identity providers) of a SQLite
+// file database in memory, so that the reads which dominate Cognito traffic
+// (AdminGetUser, every sign-in's lookup, the user a link or unlink changes,
+// the provider every link names) skip a SQL query.
 //
 // It is correct without any caller's help: SQLite's pre-update hook on the
 // writer connection reports every change to a users row, whatever statement
-// made it, and the entry of that row goes at once. A reader only stores what
-// it read when no write began or ended while it was reading (gen unchanged)
-// and none was under way when it started (writing false): a row read from a
-// snapshot older than a commit can never be stored after that commit.
+// made it; the row's entry goes at once, and again when the transaction ends
+// (a reader may have stored the row's old version in between, read from a
+// snapshot older than the commit). A reader stores what it read only if no
+// write transaction ended while it was reading (gen unchanged): otherwise
+// its snapshot may predate a commit that touched rows no longer pending.
 //
 // Only the SQLite file store has one: it is the only writer of its database
 // (the data directory is locked), so no change can happen behind its back.
 // Several PostgreSQL nodes share their database; they read it every time.
 type userCache struct {
-	mu      sync.Mutex
-	gen     uint64
-	writing bool
+	mu sync.Mutex
+	// gen counts ended write transactions.
+	gen uint64
+	// pending holds the rows the write transaction under way changed.
+	pending map[int64]struct{}
 	max     int
 	bySeq   map[int64]storage.User
 	byKey   map[userKey]int64
+	// providers are few and rarely change: any change to one empties them
+	// all, at once and when its transaction ends.
+	providers        map[[2]string]storage.Provider
+	providersPending bool
 }
 
 // userKey is a lookup: pool, storage.UserLookup field and value.
@@ -43,7 +53,8 @@ type userKey struct {
 const defaultUserCacheSize = 32 << 10
 
 func newUserCache(max int) *userCache {
-	return &userCache{max: max, bySeq: make(map[int64]storage.User), byKey: make(map[userKey]int64)}
+	return &userCache{max: max, bySeq: make(map[int64]storage.User), byKey: make(map[userKey]int64), pending: make(map[int64]struct{}),
+		providers: make(map[[2]string]storage.Provider)}
 }
 
 // get answers a copy of the cached user for a lookup, if there is one that
@@ -63,19 +74,19 @@ func (c *userCache) get(k userKey) (storage.User, bool) {
 }
 
 // begin answers the generation a reader must see unchanged to store what it
-// reads, and whether it may store at all.
-func (c *userCache) begin() (uint64, bool) {
+// reads.
+func (c *userCache) begin() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.gen, !c.writing
+	return c.gen
 }
 
-// put stores a user read under lookup k, if no write began or ended since
-// begin answered gen.
+// put stores a user read under lookup k, if no write transaction ended
+// since begin answered gen and the transaction under way has not changed it.
 func (c *userCache) put(gen uint64, k userKey, u storage.User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen != gen || c.writing {
+	if _, changing := c.pending[u.Seq]; c.gen != gen || changing {
 		return
 	}
 	if len(c.bySeq) >= c.max {
@@ -98,25 +109,66 @@ func (c *userCache) put(gen uint64, k userKey, u storage.User) {
 	c.byKey[k] = u.Seq
 }
 
+// getProvider answers a copy of a cached provider.
+func (c *userCache) getProvider(pool, name string) (storage.Provider, bool) {
+	c.mu.Lock()
+	p, ok := c.providers[[2]string{pool, name}]
+	c.mu.Unlock()
+	if !ok {
+		return p, false
+	}
+	return copyProvider(p), true
+}
+
+// copyProvider copies what callers may change in place.
+func copyProvider(p storage.Provider) storage.Provider {
+	p.Details = maps.Clone(p.Details)
+	p.AttributeMapping = maps.Clone(p.AttributeMapping)
+	p.Identifiers = slices.Clone(p.Identifiers)
+	return p
+}
+
+// putProvider stores a provider read since begin answered gen.
+func (c *userCache) putProvider(gen uint64, p storage.Provider) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.providersPending || len(c.providers) >= c.max {
+		return
+	}
+	c.providers[[2]string{p.PoolID, p.Name}] = copyProvider(p)
+}
+
 // rowChanged is the writer connection's pre-update hook.
 func (c *userCache) rowChanged(d sqlite.SQLitePreUpdateData) {
+	if d.TableName == "identity_providers" {
+		c.mu.Lock()
+		c.providersPending = true
+		clear(c.providers)
+		c.mu.Unlock()
+		return
+	}
 	if d.TableName != "users" {
 		return
 	}
 	c.mu.Lock()
-	c.gen++
-	c.writing = true
-	delete(c.bySeq, d.OldRowID)
-	delete(c.bySeq, d.NewRowID)
+	for _, seq := range [2]int64{d.OldRowID, d.NewRowID} {
+		delete(c.bySeq, seq)
+		c.pending[seq] = struct{}{}
+	}
 	c.mu.Unlock()
 }
 
 // writeEnded follows every commit or rollback on the writer connection.
 func (c *userCache) writeEnded() {
 	c.mu.Lock()
-	if c.writing {
-		c.gen++
-		c.writing = false
+	c.gen++
+	if c.providersPending {
+		clear(c.providers)
+		c.providersPending = false
+	}
+	for seq := range c.pending {
+		delete(c.bySeq, seq)
+		delete(c.pending, seq)
 	}
 	c.mu.Unlock()
 }

@@ -200,3 +200,38 @@ func TestDataDirLocked(t *testing.T) {
 	}
 	s2.Close()
 }
+
+// Cached providers follow every change, and callers cannot change the cache.
+func TestProviderCacheSeesEveryChange(t *testing.T) {
+	s, ctx := openCached(t)
+	now := time.Now()
+	if err := s.CreateProvider(ctx, storage.Provider{PoolID: "us-east-1_c", Name: "Google", Type: "Google",
+		Details: map[string]string{"client_id": "a"}, Created: now, Modified: now}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		p, err := s.GetProvider(ctx, "us-east-1_c", "Google")
+		if err != nil || p.Details["client_id"] != "a" {
+			t.Fatalf("read %d: %+v %v", i, p, err)
+		}
+		p.Details["client_id"] = "scribbled"
+	}
+	if _, hit := s.users.getProvider("us-east-1_c", "Google"); !hit {
+		t.Fatal("a repeated read did not fill the cache")
+	}
+	if _, err := s.UpdateProvider(ctx, "us-east-1_c", "Google", func(p *storage.Provider) error {
+		p.Details = map[string]string{"client_id": "b"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.GetProvider(ctx, "us-east-1_c", "Google"); err != nil || p.Details["client_id"] != "b" {
+		t.Fatalf("after update: %+v %v", p, err)
+	}
+	if err := s.DeleteProvider(ctx, "us-east-1_c", "Google"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetProvider(ctx, "us-east-1_c", "Google"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("deleted provider still found: %v", err)
+	}
+}

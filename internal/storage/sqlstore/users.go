@@ -143,9 +143,9 @@ func (s *Store) GetUser(ctx context.Context, poolID string, by storage.UserLooku
 	if u, ok := s.users.get(k); ok {
 		return u, nil
 	}
-	gen, cacheable := s.users.begin()
+	gen := s.users.begin()
 	u, err := scanUser(s.readRow(ctx, q, poolID, by.Value))
-	if err == nil && cacheable {
+	if err == nil {
 		s.users.put(gen, k, u)
 	}
 	return u, err
@@ -191,6 +191,14 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.Us
 }
 
 func (s *Store) getUserTx(ctx context.Context, tx *sql.Tx, poolID, sub string) (storage.User, error) {
+	// Inside the writer's transaction a cached row is exact: it is the last
+	// committed version, and a change earlier in this transaction would have
+	// removed it (and kept it out until the transaction ends).
+	if s.users != nil {
+		if u, ok := s.users.get(userKey{pool: poolID, field: "sub", value: sub}); ok {
+			return u, nil
+		}
+	}
 	return scanUser(s.txRow(ctx, tx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`+s.d.forUpdate, poolID, sub))
 }
 
