@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -25,9 +26,21 @@ func runBench(ctx context.Context, args []string) error {
 	peers := fs.Bool("peers", false, "also run the scenarios against moto (python3 -m moto.server) and cognito-local (npm), started here, and print ratios")
 	bigPool := fs.String("pool", "", "with --import N: measure this existing pool of N imported users instead of importing again")
 	importN := fs.Int("import", 0, "instead of the scenarios: bulk-import this many users, then measure AdminGetUser and ListUsers on that pool")
+	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
 	only := fs.String("scenarios", "", "comma-separated scenarios (default all): "+strings.Join(bench.Names(), ", "))
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
 	url := *endpoint

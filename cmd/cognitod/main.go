@@ -42,16 +42,17 @@ func main() {
 	}
 }
 
-// tuneGC lets the heap grow to four times what is live before collecting
+// tuneGC lets the heap grow to 2.5 times what is live before collecting
 // (Go's default is twice): cognitod's live heap is small, and each request
 // allocates, so collections rather than work would otherwise take a tenth
-// of the CPU under load. A soft limit keeps the total bounded. GOGC and
-// GOMEMLIMIT, when set, win.
+// of the CPU under load. A soft limit of 128 MiB makes the collector work
+// harder instead when the heap nears it, so that resident memory stays
+// small. GOGC and GOMEMLIMIT, when set, win.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
-		debug.SetGCPercent(300)
+		debug.SetGCPercent(150)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(128 << 20)
 	}
 }

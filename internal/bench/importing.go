@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -94,7 +95,7 @@ func BigPool(ctx context.Context, o Options, pool string, n int, w io.Writer) {
 		return c.call(ctx, "AdminGetUser", map[string]any{"UserPoolId": pool, "Username": fmt.Sprintf("user%07d", rand.IntN(n))}, nil, true)
 	}
 	list := func(ctx context.Context, _ int, _ int64) error {
-		var out struct{ Users []any }
+		var out struct{ Users []json.RawMessage } // counted, not decoded
 		i := rand.IntN(n)
 		if err := c.call(ctx, "ListUsers", map[string]any{"UserPoolId": pool, "Filter": fmt.Sprintf(`email = "user%07d@example.com"`, i)}, &out, true); err != nil {
 			return err

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -117,7 +118,7 @@ var scenarios = []scenario{
 		}
 		return func(ctx context.Context, _ int, _ int64) error {
 			u := f.users[rand.IntN(len(f.users))]
-			var out struct{ Users []any }
+			var out struct{ Users []json.RawMessage } // counted, not decoded
 			if err := c.call(ctx, "ListUsers", map[string]any{"UserPoolId": f.pool, "Filter": `email = "` + f.email(u) + `"`}, &out, true); err != nil {
 				return err
 			}

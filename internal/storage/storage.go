@@ -156,6 +156,8 @@ type Storage interface {
 	// CreateUser stores a user and, in the same transaction, its own identities.
 	CreateUser(ctx context.Context, u User, ids ...Identity) (User, error)
 	GetUser(ctx context.Context, poolID string, by UserLookup) (User, error)
+	// ListUsers answers users for listing: without Password and Extra, and
+	// with Filter holding only username, sub and the filter's own column.
 	ListUsers(ctx context.Context, poolID string, filter *UserFilter, page Page) ([]User, error)
 	UpdateUser(ctx context.Context, poolID, sub string, fn func(*User) error) (User, error)
 	DeleteUser(ctx context.Context, poolID, sub string) error

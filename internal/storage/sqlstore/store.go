@@ -60,8 +60,10 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	path := filepath.Join(dir, "cognitod.db")
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	// The writer gets a larger page cache (bulk imports touch many index
-	// pages); readers keep SQLite's default so memory stays small.
+	// Page caches are small (8 MiB for the writer, 1 MiB per reader): the
+	// operating system caches the file anyway, and a larger writer cache
+	// did not make a million-user import faster; resident memory matters
+	// more (every page cached is memory the process never gives back).
 	// Checkpoints run in the background (see checkpointer), not inside a
 	// writer's commit where they would stall every caller of the batch; the
 	// writer's own automatic checkpoint stays only as a bound.
@@ -72,7 +74,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// temp_store=MEMORY: the committer's per-caller SAVEPOINTs keep the
 	// original of every page they change in a sub-journal, a temporary file
 	// otherwise (one pwrite per page; a fifth of a write's CPU).
-	base, err := sqlite.NewConnector("file:" + path + "?_txlock=immediate&" + writerPragmas + "&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(MEMORY)")
+	base, err := sqlite.NewConnector("file:" + path + "?_txlock=immediate&" + writerPragmas + "&_pragma=cache_size(-8192)&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		unlock()
 		return nil, err
@@ -81,12 +83,14 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", "file:"+path+"?mode=ro&"+pragmas)
+	r, err := sql.Open("sqlite", "file:"+path+"?mode=ro&"+pragmas+"&_pragma=cache_size(-1024)")
 	if err != nil {
 		w.Close()
 		unlock()
 		return nil, err
 	}
+	// Readers wait for a connection when all are busy; uncached reads of a
+	// large pool are slow enough that a few per core are needed.
 	n := runtime.GOMAXPROCS(0) * 4
 	if n < 8 {
 		n = 8

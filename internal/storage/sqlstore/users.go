@@ -151,15 +151,50 @@ func (s *Store) GetUser(ctx context.Context, poolID string, by storage.UserLooku
 	return u, err
 }
 
+// listedUserCols are what a listing needs (see storage.Storage.ListUsers),
+// then the filter's column: fewer columns to convert per row.
+const listedUserCols = `seq, pool_id, sub, username, username_key, status, enabled, attributes,
+ alias_email, alias_phone, alias_preferred, created, modified, identity_count`
+
+// scanListedUser reads listedUserCols and the filter column.
+func scanListedUser(row scanner, filterName string) (storage.User, error) {
+	var u storage.User
+	var attrs string
+	var enabled int
+	var c, m int64
+	var ae, ap, apr, fv sql.NullString
+	err := row.Scan(&u.Seq, &u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &enabled, &attrs,
+		&ae, &ap, &apr, &c, &m, &u.IdentityCount, &fv)
+	if err != nil {
+		return u, err
+	}
+	u.Enabled = enabled != 0
+	if err := json.Unmarshal([]byte(attrs), &u.Attributes); err != nil {
+		return u, fmt.Errorf("user %s attributes: %w", u.Sub, err)
+	}
+	u.AliasEmail, u.AliasPhone, u.AliasPreferred = ae.String, ap.String, apr.String
+	u.Filter = map[string]string{"username": u.UsernameKey, "sub": u.Sub}
+	if filterName != "" && fv.Valid {
+		u.Filter[filterName] = fv.String
+	}
+	u.Created, u.Modified = fromMS(c), fromMS(m)
+	return u, nil
+}
+
 // ListUsers lists users in creation order, optionally filtered.
 func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.UserFilter, page storage.Page) ([]storage.User, error) {
-	q := `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND seq > ?`
-	args := []any{poolID, page.After}
+	fcol, fname := "NULL", ""
 	if filter != nil {
 		col, ok := filterColumn[filter.Column]
 		if !ok {
 			return nil, fmt.Errorf("unknown filter column %q", filter.Column)
 		}
+		fcol, fname = col, filter.Column
+	}
+	q := `SELECT ` + listedUserCols + `, ` + fcol + ` FROM users WHERE pool_id = ? AND seq > ?`
+	args := []any{poolID, page.After}
+	if filter != nil {
+		col := fcol
 		if filter.Prefix {
 			// A range keeps the index usable: [v, v+U+10FFFF).
 			q += ` AND ` + col + ` >= ? AND ` + col + ` < ?`
@@ -178,7 +213,7 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.Us
 	defer rows.Close()
 	var out []storage.User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := scanListedUser(rows, fname)
 		if err != nil {
 			return nil, err
 		}
