@@ -34,7 +34,9 @@ func newCaller(endpoint, region, key, secret string, conns int) *caller {
 	return &caller{
 		endpoint: endpoint,
 		host:     u.Host,
-		hc: &fasthttp.HostClient{Addr: u.Host, IsTLS: u.Scheme == "https", MaxConns: conns * 2,
+		// Setup uses 16 workers whatever the concurrency; beyond MaxConns a
+		// call waits for a connection rather than failing.
+		hc: &fasthttp.HostClient{Addr: u.Host, IsTLS: u.Scheme == "https", MaxConns: max(conns*2, 32), MaxConnWaitTimeout: 30 * time.Second,
 			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, MaxIdleConnDuration: time.Minute},
 		http:   &http.Client{Transport: tr, Timeout: 30 * time.Second},
 		signer: &sigv4.Signer{AccessKeyID: key, Secret: secret, Region: region, Service: "cognito-idp"},

@@ -1,0 +1,53 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/app"
+	"github.com/cognitod/cognitod/internal/config"
+)
+
+// Every scenario runs against a real cognitod without an error, and the
+// report has a row with figures for each.
+func TestScenariosAgainstCognitod(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and loads it")
+	}
+	ctx := context.Background()
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	url, stop, err := app.StartLocal(ctx, cfg, app.Credentials{AccessKeyID: "AKIDBENCHTEST", SecretAccessKey: "bench-test-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var out bytes.Buffer
+	results, err := Run(ctx, Options{Endpoint: url, Region: "us-east-1", AccessKey: "AKIDBENCHTEST", SecretKey: "bench-test-secret",
+		Concurrency: 4, Duration: time.Second, Users: 10}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != len(scenarios) {
+		t.Fatalf("%d results for %d scenarios:\n%s", len(results), len(scenarios), out.String())
+	}
+	for _, r := range results {
+		if r.Ops == 0 || r.Errors != 0 || r.P50 <= 0 || r.P99 < r.P50 {
+			t.Errorf("%s: %d ops, %d errors (%s), p50 %v p99 %v", r.Scenario, r.Ops, r.Errors, r.FirstErr, r.P50, r.P99)
+		}
+		if !strings.Contains(out.String(), r.Scenario) {
+			t.Errorf("report has no row for %s", r.Scenario)
+		}
+	}
+
+	// A wrong secret is refused by the server, and the run says so.
+	out.Reset()
+	bad, _ := Run(ctx, Options{Endpoint: url, Region: "us-east-1", AccessKey: "AKIDBENCHTEST", SecretKey: "wrong",
+		Concurrency: 1, Duration: 50 * time.Millisecond, Users: 1, Scenarios: []string{"AdminGetUser"}}, &out)
+	if len(bad) != 0 || !strings.Contains(out.String(), "InvalidSignatureException") {
+		t.Fatalf("run with a wrong secret: %v\n%s", bad, out.String())
+	}
+}
