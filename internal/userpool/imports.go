@@ -233,7 +233,7 @@ func (s *Service) ListUserImportJobs(ctx context.Context, in *struct {
 	return res, nil
 }
 
-const importBatch = 10000
+const importBatch = 50000
 
 // runImport reads the job's CSV and loads its users (status RESET_REQUIRED)
 // in batches; each row's failure is counted and logged by row number.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/cognitod/cognitod/internal/storage"
 )
@@ -51,10 +52,25 @@ func (s *Store) UpdateImportJob(ctx context.Context, poolID, id string, fn func(
 	return j, err
 }
 
+// importCacheKiB is the writer's page cache while it loads a batch of
+// imported users: random keys (subs, names) touch most leaf pages of their
+// indexes, and pages that do not all fit are written to the WAL again and
+// again within one batch.
+const importCacheKiB = 128 << 10
+
 // ImportUsers inserts a batch of users in one transaction.
 func (s *Store) ImportUsers(ctx context.Context, users []storage.User) ([]error, error) {
 	errs := make([]error, len(users))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if s.d.name == sqliteDialect.name {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
+				return err
+			}
+			defer func() {
+				_, _ = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
+				_, _ = tx.ExecContext(ctx, `PRAGMA shrink_memory`)
+			}()
+		}
 		for i := range users {
 			args, err := userArgs(&users[i])
 			if err != nil {

@@ -74,7 +74,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	// temp_store=MEMORY: the committer's per-caller SAVEPOINTs keep the
 	// original of every page they change in a sub-journal, a temporary file
 	// otherwise (one pwrite per page; a fifth of a write's CPU).
-	base, err := sqlite.NewConnector("file:" + path + "?_txlock=immediate&" + writerPragmas + "&_pragma=cache_size(-8192)&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(MEMORY)")
+	base, err := sqlite.NewConnector("file:" + path + "?_txlock=immediate&" + writerPragmas + "&_pragma=cache_size(-" + strconv.Itoa(writerCacheKiB) + ")&_pragma=wal_autocheckpoint(20000)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		unlock()
 		return nil, err
@@ -155,6 +155,9 @@ func newStore(d dialect, writer, reader *sql.DB) *Store {
 	}
 	return s
 }
+
+// writerCacheKiB is the writer's page cache (see OpenSQLite).
+const writerCacheKiB = 8 << 10
 
 // Close closes the database.
 func (s *Store) Close() error {
