@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"runtime"
 	"time"
 )
 
@@ -29,6 +30,10 @@ func (s *Store) startCommitter() {
 		defer close(s.stopped)
 		for first := range s.requests {
 			batch := []txRequest{first}
+			// Let the callers already running submit too: every commit writes
+			// each page it changed to the WAL once, so a caller that joins
+			// this batch saves writing the same pages in a batch of its own.
+			runtime.Gosched()
 		drain:
 			for len(batch) < maxBatch {
 				select {
