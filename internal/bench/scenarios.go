@@ -33,6 +33,12 @@ func (f *fixture) email(name string) string {
 // makeFixture creates a pool, an app client allowing password and refresh
 // flows, and n users with permanent passwords.
 func makeFixture(ctx context.Context, c *caller, n int, withPasswords bool) (*fixture, error) {
+	return makeFixtureWith(ctx, c, n, withPasswords, nil)
+}
+
+// makeFixtureWith runs prepare on the new pool before creating its users,
+// so that a peer lacking what prepare needs fails before a long setup.
+func makeFixtureWith(ctx context.Context, c *caller, n int, withPasswords bool, prepare func(pool string) error) (*fixture, error) {
 	var pool struct {
 		UserPool struct {
 			Id                 string
@@ -53,6 +59,11 @@ func makeFixture(ctx context.Context, c *caller, n int, withPasswords bool) (*fi
 		return nil, err
 	}
 	f := &fixture{pool: pool.UserPool.Id, client: client.UserPoolClient.ClientId, users: make([]string, n), emailNames: emailNames}
+	if prepare != nil {
+		if err := prepare(f.pool); err != nil {
+			return nil, err
+		}
+	}
 	// Create users on several connections: a million-user setup is mostly this.
 	var next atomic.Int64
 	var firstErr atomic.Value
@@ -129,12 +140,10 @@ var scenarios = []scenario{
 		}, nil
 	}},
 	{name: "Link+DisableProvider pair", setup: func(ctx context.Context, c *caller, o Options) (func(context.Context, int, int64) error, error) {
-		f, err := makeFixture(ctx, c, o.Users, false)
-		if err != nil {
-			return nil, err
-		}
-		err = c.call(ctx, "CreateIdentityProvider", map[string]any{"UserPoolId": f.pool, "ProviderName": "Google", "ProviderType": "Google",
-			"ProviderDetails": map[string]string{"client_id": "bench", "client_secret": "bench", "authorize_scopes": "openid"}}, nil, true)
+		f, err := makeFixtureWith(ctx, c, o.Users, false, func(pool string) error {
+			return c.call(ctx, "CreateIdentityProvider", map[string]any{"UserPoolId": pool, "ProviderName": "Google", "ProviderType": "Google",
+				"ProviderDetails": map[string]string{"client_id": "bench", "client_secret": "bench", "authorize_scopes": "openid"}}, nil, true)
+		})
 		if err != nil {
 			return nil, err
 		}
