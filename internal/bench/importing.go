@@ -76,7 +76,7 @@ func Import(ctx context.Context, o Options, n int, w io.Writer) (*ImportResult, 
 		switch d.UserImportJob.Status {
 		case "Succeeded", "Failed", "Stopped":
 			r := &ImportResult{Pool: pool.UserPool.Id, Users: n, Imported: d.UserImportJob.ImportedUsers, Failed: d.UserImportJob.FailedUsers, Elapsed: time.Since(start)}
-			fmt.Fprintf(w, "import of %d users: %s in %.1fs (%.0f users/s), %d imported, %d failed\n", n, d.UserImportJob.Status,
+			fmt.Fprintf(w, "import of %d users into %s: %s in %.1fs (%.0f users/s), %d imported, %d failed\n", n, pool.UserPool.Id, d.UserImportJob.Status,
 				r.Elapsed.Seconds(), float64(r.Imported)/r.Elapsed.Seconds(), r.Imported, r.Failed)
 			return r, nil
 		}
