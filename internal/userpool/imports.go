@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -254,6 +255,9 @@ func (s *Service) runImport(p *pool, jobID string) {
 			log.Error("import job update failed", "error", err.Error())
 		}
 		_ = os.Remove(s.importFile(jobID))
+		// The job's batches were tens of megabytes; hand that memory back
+		// now rather than when the runtime gets round to it.
+		debug.FreeOSMemory()
 	}
 	f, err := os.Open(s.importFile(jobID))
 	if err != nil {
