@@ -13,51 +13,43 @@ type handler func(ctx context.Context, body []byte) (any, error)
 
 // op adapts a typed domain method to a handler.
 func op[In any](fn func(context.Context, *In) (map[string]any, error)) handler {
-	return func(ctx context.Context, body []byte) (any, error) {
-		var in In
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, apierr.New(apierr.Serialization, "Unable to parse the request body.")
-		}
-		out, err := fn(ctx, &in)
-		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			return nil, nil
+	return decoded(func(ctx context.Context, in *In) (any, error) {
+		out, err := fn(ctx, in)
+		if err != nil || out == nil {
+			return nil, err // no typed nil inside the interface
 		}
 		return out, nil
-	}
+	})
 }
 
 // typedOp adapts a domain method whose answer is a struct.
 func typedOp[In, Out any](fn func(context.Context, *In) (*Out, error)) handler {
+	return decoded(func(ctx context.Context, in *In) (any, error) {
+		out, err := fn(ctx, in)
+		if err != nil || out == nil {
+			return nil, err
+		}
+		return out, nil
+	})
+}
+
+// decoded decodes the body into In and calls fn.
+func decoded[In any](fn func(context.Context, *In) (any, error)) handler {
 	return func(ctx context.Context, body []byte) (any, error) {
 		var in In
 		if err := json.Unmarshal(body, &in); err != nil {
 			return nil, apierr.New(apierr.Serialization, "Unable to parse the request body.")
 		}
-		out, err := fn(ctx, &in)
-		if err != nil || out == nil {
-			return nil, err
-		}
-		return out, nil
+		return fn(ctx, &in)
 	}
 }
 
 // rawOp adapts a domain method that takes the request's members as they came
 // (CreateUserPool and UpdateUserPool keep configuration they do not interpret).
 func rawOp(fn func(context.Context, map[string]json.RawMessage) (map[string]any, error)) handler {
-	return func(ctx context.Context, body []byte) (any, error) {
-		in := map[string]json.RawMessage{}
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, apierr.New(apierr.Serialization, "Unable to parse the request body.")
-		}
-		out, err := fn(ctx, in)
-		if err != nil || out == nil {
-			return nil, err
-		}
-		return out, nil
-	}
+	return op(func(ctx context.Context, in *map[string]json.RawMessage) (map[string]any, error) {
+		return fn(ctx, *in)
+	})
 }
 
 // operations is the table of implemented operations.

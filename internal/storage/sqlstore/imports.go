@@ -62,7 +62,7 @@ const importCacheKiB = 128 << 10
 func (s *Store) ImportUsers(ctx context.Context, users []storage.User) ([]error, error) {
 	errs := make([]error, len(users))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if s.d.name == sqliteDialect.name {
+		if s.isSQLite() {
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
 				return err
 			}

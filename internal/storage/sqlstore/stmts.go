@@ -92,11 +92,14 @@ func (r errRow) Scan(...any) error { return r.err }
 // committer checks each caller's context before its transaction starts).
 // PostgreSQL statements stay cancellable.
 func (s *Store) stmtContext(ctx context.Context) context.Context {
-	if s.d.name == sqliteDialect.name {
+	if s.isSQLite() {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
 }
+
+// isSQLite tells the SQLite store (file or memory) from PostgreSQL.
+func (s *Store) isSQLite() bool { return s.d.name == sqliteDialect.name }
 
 // readRow runs a one-row query on the readers.
 func (s *Store) readRow(ctx context.Context, q string, args ...any) scanner {
