@@ -20,6 +20,7 @@ import (
 	"github.com/cognitod/cognitod/internal/hostedui"
 	"github.com/cognitod/cognitod/internal/outbox"
 	"github.com/cognitod/cognitod/internal/quota"
+	"github.com/cognitod/cognitod/internal/rsasign"
 	"github.com/cognitod/cognitod/internal/sigv4"
 	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
@@ -171,6 +172,7 @@ func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logge
 	fmt.Fprintf(banner, "  data:       %s\n", where)
 	fmt.Fprintf(banner, "  issuer:     %s/<poolId>   outbox: %s/_cognitod/outbox\n", c.BaseURL, c.BaseURL)
 	fmt.Fprintf(banner, "  region:     %s (default; signed calls use their SigV4 scope's region)\n", c.Region)
+	fmt.Fprintf(banner, "  tokens:     RS256, signed by %s\n", rsasign.Library())
 	fmt.Fprintf(banner, "  access key: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n", creds.AccessKeyID, creds.SecretAccessKey)
 	fmt.Fprintf(banner, "  try:        aws --endpoint-url http://%s cognito-idp list-user-pools --max-results 10\n", ln.Addr())
 	errc := make(chan error, 1)

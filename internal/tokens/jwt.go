@@ -20,15 +20,11 @@ func (k *Keys) Sign(ctx context.Context, poolID string, use Use, claims Claims) 
 	if err != nil {
 		return "", err
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: c.priv}, (&jose.SignerOptions{}).WithHeader("kid", c.kid))
-	if err != nil {
-		return "", err
-	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
-	jws, err := signer.Sign(payload)
+	jws, err := c.signer.Sign(payload)
 	if err != nil {
 		return "", err
 	}

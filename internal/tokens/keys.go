@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/cognitod/cognitod/internal/rsasign"
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
@@ -25,8 +26,28 @@ const (
 )
 
 type key struct {
-	kid  string
-	priv *rsa.PrivateKey
+	kid    string
+	priv   *rsa.PrivateKey
+	signer jose.Signer // RS256 with kid, signatures by rsasign
+}
+
+// rs256 lets go-jose build the JWS while rsasign makes the signature.
+type rs256 struct {
+	kid    string
+	signer *rsasign.Signer
+}
+
+func (o rs256) Public() *jose.JSONWebKey {
+	return &jose.JSONWebKey{Key: o.signer.Public(), KeyID: o.kid, Algorithm: string(jose.RS256), Use: "sig"}
+}
+
+func (rs256) Algs() []jose.SignatureAlgorithm { return []jose.SignatureAlgorithm{jose.RS256} }
+
+func (o rs256) SignPayload(payload []byte, alg jose.SignatureAlgorithm) ([]byte, error) {
+	if alg != jose.RS256 {
+		return nil, jose.ErrUnsupportedAlgorithm
+	}
+	return o.signer.Sign(payload)
 }
 
 // Keys holds the signing keys of every pool.
@@ -69,7 +90,13 @@ func (k *Keys) get(ctx context.Context, poolID string, use Use) (*key, error) {
 	}
 	pub, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	sum := sha256.Sum256(pub)
-	c := &key{kid: base64.StdEncoding.EncodeToString(sum[:]), priv: priv}
+	kid := base64.StdEncoding.EncodeToString(sum[:])
+	// The kid goes into the header from the opaque signer's public key.
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: rs256{kid: kid, signer: rsasign.New(priv)}}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s: %w", name, err)
+	}
+	c := &key{kid: kid, priv: priv, signer: signer}
 	k.mu.Lock()
 	k.cache[name] = c
 	k.mu.Unlock()
