@@ -66,11 +66,7 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	outbound := &http.Client{Timeout: 10 * time.Second}
 	invoker := &triggers.Invoker{Endpoint: c.LambdaEndpoint, Region: c.Region, HTTP: outbound,
 		Creds: aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}}
-	importDir := ""
-	if c.Storage == "sqlite" {
-		importDir = filepath.Join(c.DataDir, "imports")
-	}
-	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound, ImportDir: importDir})
+	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound})
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +173,9 @@ func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logge
 	fmt.Fprintf(banner, "  try:        aws --endpoint-url http://%s cognito-idp list-user-pools --max-results 10\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Import jobs a stopped process left unfinished go on from their last
+	// batch; SQLite is this process's alone, so its jobs need no waiting.
+	go b.Service.ResumeImports(ctx, !c.IsPostgres())
 	select {
 	case err := <-errc:
 		return err

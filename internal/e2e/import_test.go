@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognitod/cognitod/internal/storage"
 )
 
 func TestUserImportJob(t *testing.T) {
@@ -70,4 +74,110 @@ func TestUserImportJob(t *testing.T) {
 	if len(l.UserImportJobs) != 1 {
 		t.Fatalf("jobs: %d", len(l.UserImportJobs))
 	}
+}
+
+// An import job whose process stopped is taken up again (by a process that
+// owns the storage alone at once, by any other once the holder's lease
+// has run out) and goes on after its last committed batch: every row is
+// counted once, and the users that batch imported are not imported again.
+func TestImportJobTakenUpAfterItsProcessStopped(t *testing.T) {
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{})
+	// held sets the job as a process that stopped left it: the status,
+	// its holder and lease, and the last committed record.
+	held := func(job, status string, lease time.Time, line int64) {
+		_, err := e.store.UpdateImportJob(e.ctx, pool, job, func(j *storage.ImportJob) error {
+			var m map[string]any
+			_ = json.Unmarshal(j.Config, &m)
+			m["Status"], m["cognitodOwner"], m["cognitodLease"], m["cognitodLine"] = status, "a-stopped-process", lease.UnixMilli(), line
+			j.Config, _ = json.Marshal(m)
+			j.Active = true
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rows: ann, bob (committed by the stopped process with the bad row 4),
+	// then cid, dan, a repeat of ann, eve.
+	job := e.importJob(pool, "cognito:username,email\nann,ann@example.com\nbob,bob@example.com\n,no-username@example.com\n"+
+		"cid,cid@example.com\ndan,dan@example.com\nann,again@example.com\neve,eve@example.com\n")
+	held(job, "InProgress", time.Now().Add(time.Hour), 0)
+	errs, err := e.store.ImportUsers(e.ctx, pool, job, []storage.User{
+		{PoolID: pool, Sub: "sub-ann", Username: "ann", UsernameKey: "ann", Status: "RESET_REQUIRED", Enabled: true, Created: time.Now(), Modified: time.Now()},
+		{PoolID: pool, Sub: "sub-bob", Username: "bob", UsernameKey: "bob", Status: "RESET_REQUIRED", Enabled: true, Created: time.Now(), Modified: time.Now()},
+	}, func(j *storage.ImportJob, _ []error) error {
+		var m map[string]any
+		_ = json.Unmarshal(j.Config, &m)
+		m["ImportedUsers"], m["FailedUsers"], m["cognitodLine"] = 2, 1, 4
+		j.Config, _ = json.Marshal(m)
+		return nil
+	})
+	if err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatal(err, errs)
+	}
+	// Its holder's lease still runs: another node leaves it alone.
+	if n := e.svc.TakeUpImportJobs(e.ctx, false); n != 0 {
+		t.Fatalf("took up %d jobs whose holder's lease holds", n)
+	}
+	// This process owns the storage alone: it takes the job over.
+	if n := e.svc.TakeUpImportJobs(e.ctx, true); n != 1 {
+		t.Fatalf("took up %d jobs, want 1", n)
+	}
+	done := e.importDone(pool, job)
+	if done.Status != types.UserImportJobStatusTypeSucceeded || done.ImportedUsers != 5 || done.FailedUsers != 2 {
+		t.Fatalf("resumed job: %s, %d imported, %d failed; want Succeeded, 5 and 2", done.Status, done.ImportedUsers, done.FailedUsers)
+	}
+	for _, name := range []string{"ann", "bob", "cid", "dan", "eve"} {
+		got := must[*cip.AdminGetUserOutput](t)(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String(name)}))
+		if got.UserStatus != types.UserStatusTypeResetRequired {
+			t.Fatalf("%s: %s", name, got.UserStatus)
+		}
+	}
+	if _, err := e.store.OpenImportFile(e.ctx, job); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the finished job's file is still kept: %v", err)
+	}
+
+	// A job being stopped when its process stopped, lease run out: any
+	// process finishes stopping it.
+	stopping := e.importJob(pool, "cognito:username\nzed\n")
+	held(stopping, "Stopping", time.Now().Add(-time.Second), 0)
+	if n := e.svc.TakeUpImportJobs(e.ctx, false); n != 1 {
+		t.Fatalf("took up %d jobs whose lease ran out, want 1", n)
+	}
+	if d := e.importDone(pool, stopping); d.Status != types.UserImportJobStatusTypeStopped || d.ImportedUsers != 0 {
+		t.Fatalf("stopping job: %s, %d imported", d.Status, d.ImportedUsers)
+	}
+	if active, err := e.store.ActiveImportJobs(e.ctx); err != nil || len(active) != 0 {
+		t.Fatalf("active jobs left: %d %v", len(active), err)
+	}
+}
+
+// importJob creates an import job and uploads csv to its pre-signed URL.
+func (e *env) importJob(pool, csv string) string {
+	e.t.Helper()
+	job := must[*cip.CreateUserImportJobOutput](e.t)(e.c.CreateUserImportJob(e.ctx, &cip.CreateUserImportJobInput{UserPoolId: &pool, JobName: aws.String("job"),
+		CloudWatchLogsRoleArn: aws.String("arn:aws:iam::123456789012:role/import")})).UserImportJob
+	req, _ := http.NewRequest(http.MethodPut, *job.PreSignedUrl, strings.NewReader(csv))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		e.t.Fatalf("upload: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	return *job.JobId
+}
+
+// importDone waits for a job to finish and answers it.
+func (e *env) importDone(pool, job string) *types.UserImportJobType {
+	e.t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+		d := must[*cip.DescribeUserImportJobOutput](e.t)(e.c.DescribeUserImportJob(e.ctx, &cip.DescribeUserImportJobInput{UserPoolId: &pool, JobId: &job})).UserImportJob
+		switch d.Status {
+		case types.UserImportJobStatusTypeSucceeded, types.UserImportJobStatusTypeFailed, types.UserImportJobStatusTypeStopped:
+			return d
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.t.Fatalf("job %s did not finish", job)
+	return nil
 }

@@ -91,6 +91,12 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	if _, has := n1.attrs(pool, "kim")["identities"]; has {
 		t.Fatal("node 1 still shows the unlinked identity")
 	}
+	// An import file uploaded through node 1 is run by node 2.
+	job := n1.importJob(pool, "cognito:username,email\nimp1,imp1@example.com\nimp2,imp2@example.com\n")
+	must[*cip.StartUserImportJobOutput](t)(n2.c.StartUserImportJob(ctx, &cip.StartUserImportJobInput{UserPoolId: &pool, JobId: &job}))
+	if d := n1.importDone(pool, job); d.Status != types.UserImportJobStatusTypeSucceeded || d.ImportedUsers != 2 {
+		t.Fatalf("import run by node 2: %s, %d imported (%s)", d.Status, d.ImportedUsers, aws.ToString(d.CompletionMessage))
+	}
 }
 
 // confirmedUserVia signs a user up on e and confirms it on other (the code

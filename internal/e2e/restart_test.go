@@ -160,3 +160,53 @@ func TestGeneratedKeyPairKeptAndGracefulStop(t *testing.T) {
 		t.Fatalf("credentials file: %v %v", fi, err)
 	}
 }
+
+// kill -9 in the middle of an import job: the restarted process takes the
+// job up after its last committed batch and imports every row exactly once.
+func TestKillNineDuringImportJob(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	keys := []string{"COGNITOD_ACCESS_KEY_ID=" + testKeyID, "COGNITOD_SECRET_ACCESS_KEY=" + testSecret}
+	cmd, _ := startBinary(t, bin, addr, dir, keys...)
+	e := &env{t: t, ctx: context.Background(), url: "http://" + addr, c: client("http://"+addr, "us-east-1", testKeyID, testSecret)}
+	pool := *must[*cip.CreateUserPoolOutput](t)(e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("imports")})).UserPool.Id
+	const rows = 150000 // three batches
+	var csv strings.Builder
+	csv.WriteString("cognito:username,email\n")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(&csv, "u%06d,u%06d@example.com\n", i, i)
+	}
+	job := e.importJob(pool, csv.String())
+	must[*cip.StartUserImportJobOutput](t)(e.c.StartUserImportJob(e.ctx, &cip.StartUserImportJobInput{UserPoolId: &pool, JobId: &job}))
+	for {
+		d := must[*cip.DescribeUserImportJobOutput](t)(e.c.DescribeUserImportJob(e.ctx, &cip.DescribeUserImportJobInput{UserPoolId: &pool, JobId: &job})).UserImportJob
+		if d.Status != types.UserImportJobStatusTypeInProgress && d.Status != types.UserImportJobStatusTypePending {
+			t.Fatalf("job %s before it could be interrupted", d.Status)
+		}
+		if d.ImportedUsers > 0 {
+			break // one batch committed, the next one under way
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	cmd2, _ := startBinary(t, bin, addr, dir, keys...)
+	defer func() {
+		_ = cmd2.Process.Signal(syscall.SIGTERM)
+		_ = cmd2.Wait()
+	}()
+	d := e.importDone(pool, job)
+	if d.Status != types.UserImportJobStatusTypeSucceeded || d.ImportedUsers != rows || d.FailedUsers != 0 {
+		t.Fatalf("after kill -9 and restart: %s, %d imported, %d failed (%s)", d.Status, d.ImportedUsers, d.FailedUsers, aws.ToString(d.CompletionMessage))
+	}
+	for _, name := range []string{"u000000", "u074999", "u075000", "u149999"} {
+		got := must[*cip.AdminGetUserOutput](t)(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String(name)}))
+		if got.UserStatus != types.UserStatusTypeResetRequired {
+			t.Fatalf("%s: %s", name, got.UserStatus)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -102,22 +103,39 @@ type Resources interface {
 	DeleteDomain(ctx context.Context, domain string) error
 }
 
-// ImportJob is a user import job; Config is the domain's encoding.
+// ImportJob is a user import job; Config is the domain's encoding. Active
+// marks a job that is waiting, running or stopping: ActiveImportJobs finds
+// those, so that a job whose process stopped is taken up again.
 type ImportJob struct {
 	Seq    int64
 	ID     string
 	PoolID string
 	Config []byte
+	Active bool
 }
 
-// Imports keeps import jobs and loads imported users.
+// Imports keeps import jobs, their uploaded files and loads imported users.
 type Imports interface {
 	CreateImportJob(ctx context.Context, j ImportJob) error
 	GetImportJob(ctx context.Context, poolID, id string) (ImportJob, error)
 	ListImportJobs(ctx context.Context, poolID string, page Page) ([]ImportJob, error)
+	// ActiveImportJobs lists the active jobs of every pool.
+	ActiveImportJobs(ctx context.Context) ([]ImportJob, error)
 	UpdateImportJob(ctx context.Context, poolID, id string, fn func(*ImportJob) error) (ImportJob, error)
+	// PutImportFile keeps the CSV uploaded for a job, replacing an earlier
+	// upload, where every node sharing the storage can read it. It reads r
+	// outside any transaction (r may be a client's request body); the
+	// upload becomes visible to OpenImportFile only once r is read to its
+	// end and stored whole.
+	PutImportFile(ctx context.Context, jobID string, r io.Reader) error
+	// OpenImportFile reads a job's upload back; ErrNotFound when there is
+	// none.
+	OpenImportFile(ctx context.Context, jobID string) (io.ReadCloser, error)
+	DeleteImportFile(ctx context.Context, jobID string) error
 	// ImportUsers inserts users in one transaction; a user whose username,
 	// sub or alias is taken is left out and reported as ErrAlreadyExists at
-	// its index.
-	ImportUsers(ctx context.Context, users []User) ([]error, error)
+	// its index. In the same transaction it reads the job and lets progress
+	// record the batch in it (progress's error undoes the whole batch), so
+	// that a job resumed elsewhere neither loses nor repeats a row.
+	ImportUsers(ctx context.Context, poolID, jobID string, users []User, progress func(job *ImportJob, errs []error) error) ([]error, error)
 }

@@ -1,16 +1,10 @@
 package userpool
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -62,12 +56,38 @@ func (s *Service) GetCSVHeader(ctx context.Context, in *struct{ UserPoolId strin
 	return map[string]any{"UserPoolId": p.ID, "CSVHeader": p.csvHeader()}, nil
 }
 
-func (s *Service) importFile(jobID string) string { return filepath.Join(s.importDir, jobID+".csv") }
+// importJob is a job as stored: what the API shows, and what a process
+// that takes the job up after another stopped needs.
+type importJob struct {
+	UserImportJobType
+	// Line is the last CSV record (the header is record 1) whose outcome
+	// is committed, with the users it imported and the counts.
+	Line int64 `json:"cognitodLine,omitempty"`
+	// Owner is the process running the job; its claim holds until Lease
+	// (Unix milliseconds), renewed with every batch.
+	Owner string `json:"cognitodOwner,omitempty"`
+	Lease int64  `json:"cognitodLease,omitempty"`
+}
 
-func decodeJob(j storage.ImportJob) *UserImportJobType {
-	var out UserImportJobType
+func decodeJob(j storage.ImportJob) *importJob {
+	var out importJob
 	_ = json.Unmarshal(j.Config, &out)
 	return &out
+}
+
+// active: waiting, running or stopping (a process must finish it).
+func (j *importJob) active() bool {
+	return j.Status == "Pending" || j.Status == "InProgress" || j.Status == "Stopping"
+}
+
+func (j *importJob) encode(to *storage.ImportJob) {
+	to.Config, to.Active = mustJSON(j), j.active()
+}
+
+// wire is the job as the API answers it.
+func (j *importJob) wire() *UserImportJobType {
+	w := j.UserImportJobType
+	return &w
 }
 
 func jobNotFound(id string) error {
@@ -90,12 +110,14 @@ func (s *Service) CreateUserImportJob(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	j := &UserImportJobType{JobName: in.JobName, JobId: id, UserPoolId: p.ID, Status: "Created", CloudWatchLogsRoleArn: in.CloudWatchLogsRoleArn,
-		CreationDate: awsjson.T(s.clock()), PreSignedUrl: s.baseURL + "/_cognitod/import/" + id + "?token=" + token}
-	if err := s.store.CreateImportJob(ctx, storage.ImportJob{ID: id, PoolID: p.ID, Config: mustJSON(j)}); err != nil {
+	j := &importJob{UserImportJobType: UserImportJobType{JobName: in.JobName, JobId: id, UserPoolId: p.ID, Status: "Created", CloudWatchLogsRoleArn: in.CloudWatchLogsRoleArn,
+		CreationDate: awsjson.T(s.clock()), PreSignedUrl: s.baseURL + "/_cognitod/import/" + id + "?token=" + token}}
+	sj := storage.ImportJob{ID: id, PoolID: p.ID}
+	j.encode(&sj)
+	if err := s.store.CreateImportJob(ctx, sj); err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserImportJob": j}, nil
+	return map[string]any{"UserImportJob": j.wire()}, nil
 }
 
 // ErrBadUploadToken is an import upload URL that cognitod did not make.
@@ -111,22 +133,8 @@ func (s *Service) AcceptImportFile(ctx context.Context, jobID, token string, bod
 	if err != nil || decodeJob(j).Status != "Created" {
 		return ErrBadUploadToken
 	}
-	if err := os.MkdirAll(s.importDir, 0o700); err != nil {
-		return err
-	}
-	tmp := s.importFile(jobID) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, body); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.importFile(jobID))
+	// Stored where every node reads it: the job may run on another.
+	return s.store.PutImportFile(ctx, jobID, body)
 }
 
 // JobRef names an import job.
@@ -135,14 +143,14 @@ type JobRef struct {
 	JobId      string
 }
 
-func (s *Service) setJob(ctx context.Context, poolID, id string, fn func(*UserImportJobType) error) (*UserImportJobType, error) {
-	var out *UserImportJobType
+func (s *Service) setJob(ctx context.Context, poolID, id string, fn func(*importJob) error) (*importJob, error) {
+	var out *importJob
 	_, err := s.store.UpdateImportJob(ctx, poolID, id, func(j *storage.ImportJob) error {
 		cur := decodeJob(*j)
 		if err := fn(cur); err != nil {
 			return err
 		}
-		j.Config = mustJSON(cur)
+		cur.encode(j)
 		out = cur
 		return nil
 	})
@@ -158,7 +166,7 @@ func (s *Service) StartUserImportJob(ctx context.Context, in *JobRef) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *UserImportJobType) error {
+	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *importJob) error {
 		if j.Status != "Created" {
 			return apierr.New(apierr.PreconditionNotMet, "Import job %s cannot be started: its status is %s.", j.JobId, j.Status)
 		}
@@ -168,8 +176,8 @@ func (s *Service) StartUserImportJob(ctx context.Context, in *JobRef) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	go s.runImport(p, in.JobId)
-	return map[string]any{"UserImportJob": j}, nil
+	go s.runImport(p, in.JobId, false)
+	return map[string]any{"UserImportJob": j.wire()}, nil
 }
 
 // StopUserImportJob stops a pending or running job.
@@ -178,7 +186,7 @@ func (s *Service) StopUserImportJob(ctx context.Context, in *JobRef) (map[string
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *UserImportJobType) error {
+	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *importJob) error {
 		if j.Status != "Pending" && j.Status != "InProgress" {
 			return apierr.New(apierr.PreconditionNotMet, "Import job %s cannot be stopped: its status is %s.", j.JobId, j.Status)
 		}
@@ -188,7 +196,7 @@ func (s *Service) StopUserImportJob(ctx context.Context, in *JobRef) (map[string
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserImportJob": j}, nil
+	return map[string]any{"UserImportJob": j.wire()}, nil
 }
 
 // DescribeUserImportJob answers a job and its counts.
@@ -204,7 +212,7 @@ func (s *Service) DescribeUserImportJob(ctx context.Context, in *JobRef) (map[st
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserImportJob": decodeJob(j)}, nil
+	return map[string]any{"UserImportJob": decodeJob(j).wire()}, nil
 }
 
 // ListUserImportJobs lists a pool's jobs.
@@ -225,134 +233,13 @@ func (s *Service) ListUserImportJobs(ctx context.Context, in *struct {
 	}
 	out := make([]*UserImportJobType, 0, len(list))
 	for _, j := range list {
-		out = append(out, decodeJob(j))
+		out = append(out, decodeJob(j).wire())
 	}
 	res := map[string]any{"UserImportJobs": out}
 	if next != "" {
 		res["PaginationToken"] = next
 	}
 	return res, nil
-}
-
-const importBatch = 50000
-
-// runImport reads the job's CSV and loads its users (status RESET_REQUIRED)
-// in batches; each row's failure is counted and logged by row number.
-func (s *Service) runImport(p *pool, jobID string) {
-	ctx := context.Background()
-	log := s.log.With("job", jobID, "user_pool", p.ID)
-	var imported, failed int64
-	finish := func(status, msg string) {
-		_, err := s.setJob(ctx, p.ID, jobID, func(j *UserImportJobType) error {
-			if status != "Stopped" && j.Status == "Stopping" {
-				status, msg = "Stopped", "The job was stopped."
-			}
-			j.Status, j.CompletionMessage, j.CompletionDate = status, msg, awsjson.T(s.clock())
-			j.ImportedUsers, j.FailedUsers = imported, failed
-			return nil
-		})
-		if err != nil {
-			log.Error("import job update failed", "error", err.Error())
-		}
-		_ = os.Remove(s.importFile(jobID))
-		// The job's batches were tens of megabytes; hand that memory back
-		// now rather than when the runtime gets round to it.
-		debug.FreeOSMemory()
-	}
-	f, err := os.Open(s.importFile(jobID))
-	if err != nil {
-		finish("Failed", "No CSV file was uploaded to the job's pre-signed URL.")
-		return
-	}
-	defer f.Close()
-	if _, err := s.setJob(ctx, p.ID, jobID, func(j *UserImportJobType) error { j.Status = "InProgress"; return nil }); err != nil {
-		log.Error("import job update failed", "error", err.Error())
-		return
-	}
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	r.ReuseRecord = true
-	header, err := r.Read()
-	if err != nil {
-		finish("Failed", "The CSV file has no header.")
-		return
-	}
-	header = append([]string(nil), header...)
-	allowed := map[string]bool{}
-	for _, h := range p.csvHeader() {
-		allowed[h] = true
-	}
-	userCol := -1
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		header[i] = h
-		if !allowed[h] {
-			finish("Failed", fmt.Sprintf("The CSV header has a column that is not an attribute of the user pool: %s.", h))
-			return
-		}
-		if h == "cognito:username" {
-			userCol = i
-		}
-	}
-	if userCol < 0 {
-		finish("Failed", "The CSV header must have a cognito:username column.")
-		return
-	}
-	batch := make([]storage.User, 0, importBatch)
-	rows := make([]int, 0, importBatch)
-	flush := func() bool {
-		if len(batch) == 0 {
-			return true
-		}
-		errs, err := s.store.ImportUsers(ctx, batch)
-		if err != nil {
-			log.Error("import batch failed", "error", err.Error())
-			failed += int64(len(batch))
-		} else {
-			for i, e := range errs {
-				if e != nil {
-					failed++
-					log.Info("import row failed", "row", rows[i], "reason", "username or alias already exists")
-				} else {
-					imported++
-				}
-			}
-		}
-		batch, rows = batch[:0], rows[:0]
-		j, err := s.setJob(ctx, p.ID, jobID, func(j *UserImportJobType) error {
-			j.ImportedUsers, j.FailedUsers = imported, failed
-			return nil
-		})
-		return err != nil || j.Status != "Stopping"
-	}
-	now := s.clock()
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			failed++
-			log.Info("import row failed", "row", line, "reason", "malformed CSV")
-			continue
-		}
-		u, reason := p.importedUser(header, rec, userCol, now)
-		if reason != "" {
-			failed++
-			log.Info("import row failed", "row", line, "reason", reason)
-			continue
-		}
-		batch = append(batch, u)
-		rows = append(rows, line)
-		if len(batch) == importBatch && !flush() {
-			finish("Stopped", "The job was stopped.")
-			return
-		}
-	}
-	if !flush() {
-		finish("Stopped", "The job was stopped.")
-		return
-	}
-	finish("Succeeded", fmt.Sprintf("Import Job Completed Successfully. %d users imported, %d failed.", imported, failed))
 }
 
 // importedUser builds a user from one CSV row, or says why it cannot.

@@ -12,11 +12,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/auth"
@@ -40,9 +40,12 @@ type Service struct {
 	baseURL string
 	outbox  *outbox.Outbox
 	// pools caches decoded pool configurations (*pool by id); see getPool.
-	pools     sync.Map
-	triggers  *triggers.Invoker
-	importDir string
+	pools    sync.Map
+	triggers *triggers.Invoker
+	// node names this process as the holder of the import jobs it runs;
+	// importsRunning are those jobs (by id), so none runs twice here.
+	node           string
+	importsRunning sync.Map
 }
 
 // Options configure a Service.
@@ -57,8 +60,6 @@ type Options struct {
 	Outbox *outbox.Outbox
 	// Triggers invokes Lambda triggers (nil: triggers fail as unreachable).
 	Triggers *triggers.Invoker
-	// ImportDir keeps uploaded user import files until their job runs.
-	ImportDir string
 }
 
 // New makes a Service; it reads (or creates) the pagination token key.
@@ -84,10 +85,7 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, fetch: o.HTTP,
-		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, importDir: o.ImportDir}
-	if s.importDir == "" {
-		s.importDir = filepath.Join(os.TempDir(), "cognitod-imports")
-	}
+		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, node: uuid.NewString()}
 	if s.outbox == nil {
 		s.outbox = outbox.New("")
 	}

@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"Secret", testSecret},
 		{"RefreshTokens", testRefreshTokens},
 		{"Groups", testGroups},
+		{"ImportFiles", testImportFiles},
+		{"ImportUsers", testImportUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

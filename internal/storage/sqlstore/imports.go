@@ -2,36 +2,55 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"strconv"
 
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
+const jobCols = `seq, id, pool_id, config, active`
+
 func scanJob(row scanner) (storage.ImportJob, error) {
 	var j storage.ImportJob
 	var cfg string
-	if err := row.Scan(&j.Seq, &j.ID, &j.PoolID, &cfg); err != nil {
+	var active int
+	if err := row.Scan(&j.Seq, &j.ID, &j.PoolID, &cfg, &active); err != nil {
 		return j, notFound(err)
 	}
-	j.Config = []byte(cfg)
+	j.Config, j.Active = []byte(cfg), active != 0
 	return j, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // CreateImportJob stores an import job.
 func (s *Store) CreateImportJob(ctx context.Context, j storage.ImportJob) error {
-	_, err := s.exec(ctx, `INSERT INTO import_jobs (id, pool_id, config) VALUES (?,?,?)`, j.ID, j.PoolID, string(j.Config))
+	_, err := s.exec(ctx, `INSERT INTO import_jobs (id, pool_id, config, active) VALUES (?,?,?,?)`, j.ID, j.PoolID, string(j.Config), boolInt(j.Active))
 	return err
 }
 
 // GetImportJob reads an import job of a pool.
 func (s *Store) GetImportJob(ctx context.Context, poolID, id string) (storage.ImportJob, error) {
-	return scanJob(s.readRow(ctx, `SELECT seq, id, pool_id, config FROM import_jobs WHERE pool_id = ? AND id = ?`, poolID, id))
+	return scanJob(s.readRow(ctx, `SELECT `+jobCols+` FROM import_jobs WHERE pool_id = ? AND id = ?`, poolID, id))
 }
 
 // ListImportJobs lists a pool's import jobs in creation order.
 func (s *Store) ListImportJobs(ctx context.Context, poolID string, page storage.Page) ([]storage.ImportJob, error) {
-	return collect(scanJob)(s.read(ctx, `SELECT seq, id, pool_id, config FROM import_jobs WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page)))
+	return collect(scanJob)(s.read(ctx, `SELECT `+jobCols+` FROM import_jobs WHERE pool_id = ? AND seq > ? ORDER BY seq LIMIT ?`, poolID, page.After, limitOf(page)))
+}
+
+// ActiveImportJobs lists the active jobs of every pool, oldest first.
+func (s *Store) ActiveImportJobs(ctx context.Context) ([]storage.ImportJob, error) {
+	return collect(scanJob)(s.read(ctx, `SELECT `+jobCols+` FROM import_jobs WHERE active = 1 ORDER BY seq`))
 }
 
 // UpdateImportJob changes an import job inside a transaction.
@@ -39,17 +58,121 @@ func (s *Store) UpdateImportJob(ctx context.Context, poolID, id string, fn func(
 	var j storage.ImportJob
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		j, err = scanJob(s.txRow(ctx, tx, `SELECT seq, id, pool_id, config FROM import_jobs WHERE pool_id = ? AND id = ?`+s.d.forUpdate, poolID, id))
-		if err != nil {
-			return err
-		}
-		if err := fn(&j); err != nil {
-			return err
-		}
-		_, err = s.txExec(ctx, tx, `UPDATE import_jobs SET config = ? WHERE id = ?`, string(j.Config), id)
+		j, err = s.updateJob(ctx, tx, poolID, id, fn)
 		return err
 	})
 	return j, err
+}
+
+func (s *Store) updateJob(ctx context.Context, tx *sql.Tx, poolID, id string, fn func(*storage.ImportJob) error) (storage.ImportJob, error) {
+	j, err := scanJob(s.txRow(ctx, tx, `SELECT `+jobCols+` FROM import_jobs WHERE pool_id = ? AND id = ?`+s.d.forUpdate, poolID, id))
+	if err != nil {
+		return j, err
+	}
+	if err := fn(&j); err != nil {
+		return j, err
+	}
+	_, err = s.txExec(ctx, tx, `UPDATE import_jobs SET config = ?, active = ? WHERE id = ?`, string(j.Config), boolInt(j.Active), id)
+	return j, err
+}
+
+// importChunk is how much of an uploaded file one row holds.
+const importChunk = 1 << 20
+
+// PutImportFile stores r in chunks of its own upload id, one transaction
+// per chunk (no transaction waits for the client), then marks the upload
+// whole and drops every other upload of the job in one last transaction.
+func (s *Store) PutImportFile(ctx context.Context, jobID string, r io.Reader) error {
+	var id [12]byte
+	_, _ = rand.Read(id[:])
+	upload := hex.EncodeToString(id[:])
+	buf := make([]byte, importChunk)
+	chunks := 0
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			chunks++
+			if _, err := s.exec(ctx, `INSERT INTO import_files (job_id, upload, n, data) VALUES (?,?,?,?)`, jobID, upload, chunks, buf[:n]); err != nil {
+				s.dropUpload(jobID, upload)
+				return err
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			s.dropUpload(jobID, upload)
+			return err
+		}
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var stored int
+		if err := s.txRow(ctx, tx, `SELECT COUNT(*) FROM import_files WHERE job_id = ? AND upload = ? AND n > 0`, jobID, upload).Scan(&stored); err != nil {
+			return err
+		}
+		if stored != chunks {
+			return fmt.Errorf("import file of job %s: %d of %d chunks left (uploaded again meanwhile)", jobID, stored, chunks)
+		}
+		if _, err := s.txExec(ctx, tx, `DELETE FROM import_files WHERE job_id = ? AND upload <> ?`, jobID, upload); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `INSERT INTO import_files (job_id, upload, n, data) VALUES (?,?,0,?)`, jobID, upload, []byte(strconv.Itoa(chunks)))
+		return err
+	})
+	if err != nil {
+		s.dropUpload(jobID, upload)
+	}
+	return err
+}
+
+// dropUpload removes what a failed upload stored.
+func (s *Store) dropUpload(jobID, upload string) {
+	_, _ = s.exec(context.WithoutCancel(context.Background()), `DELETE FROM import_files WHERE job_id = ? AND upload = ?`, jobID, upload)
+}
+
+// OpenImportFile reads the job's whole upload back, a chunk at a time.
+func (s *Store) OpenImportFile(ctx context.Context, jobID string) (io.ReadCloser, error) {
+	var upload string
+	var count []byte
+	if err := s.readRow(ctx, `SELECT upload, data FROM import_files WHERE job_id = ? AND n = 0`, jobID).Scan(&upload, &count); err != nil {
+		return nil, notFound(err)
+	}
+	chunks, err := strconv.Atoi(string(count))
+	if err != nil {
+		return nil, fmt.Errorf("import file of job %s: bad chunk count %q", jobID, count)
+	}
+	return &chunkReader{ctx: ctx, s: s, job: jobID, upload: upload, chunks: chunks}, nil
+}
+
+type chunkReader struct {
+	ctx         context.Context
+	s           *Store
+	job, upload string
+	chunks, n   int
+	cur         []byte
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for len(c.cur) == 0 {
+		if c.n == c.chunks {
+			return 0, io.EOF
+		}
+		c.n++
+		if err := c.s.readRow(c.ctx, `SELECT data FROM import_files WHERE job_id = ? AND upload = ? AND n = ?`, c.job, c.upload, c.n).Scan(&c.cur); err != nil {
+			return 0, fmt.Errorf("import file of job %s, chunk %d: %w", c.job, c.n, notFound(err))
+		}
+	}
+	n := copy(p, c.cur)
+	c.cur = c.cur[n:]
+	return n, nil
+}
+
+func (c *chunkReader) Close() error { c.cur = nil; return nil }
+
+// DeleteImportFile drops every upload of a job.
+func (s *Store) DeleteImportFile(ctx context.Context, jobID string) error {
+	_, err := s.exec(ctx, `DELETE FROM import_files WHERE job_id = ?`, jobID)
+	return err
 }
 
 // importCacheKiB is the writer's page cache while it loads a batch of
@@ -58,10 +181,11 @@ func (s *Store) UpdateImportJob(ctx context.Context, poolID, id string, fn func(
 // again within one batch.
 const importCacheKiB = 128 << 10
 
-// ImportUsers inserts a batch of users in one transaction.
-func (s *Store) ImportUsers(ctx context.Context, users []storage.User) ([]error, error) {
+// ImportUsers inserts a batch of users and records the job's progress in one transaction.
+func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []storage.User, progress func(*storage.ImportJob, []error) error) ([]error, error) {
 	errs := make([]error, len(users))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		clear(errs) // a retried transaction runs fn again
 		if s.isSQLite() {
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
 				return err
@@ -87,7 +211,8 @@ func (s *Store) ImportUsers(ctx context.Context, users []storage.User) ([]error,
 				errs[i] = storage.ErrAlreadyExists
 			}
 		}
-		return nil
+		_, err := s.updateJob(ctx, tx, poolID, jobID, func(j *storage.ImportJob) error { return progress(j, errs) })
+		return err
 	})
 	return errs, err
 }
