@@ -175,6 +175,24 @@ func (s *Store) DeleteImportFile(ctx context.Context, jobID string) error {
 	return err
 }
 
+// emptyWriterCache drops every page the writer caches, once the batch is
+// committed (no page is dirty any more), and sets its usual size back. The
+// allocator under SQLite hands a 64 KiB block back to the system only when
+// every page cached in it is freed: shrinking the cache to its usual size
+// would keep a few pages in most blocks of the batch's cache, and the
+// process would stay 80 MB larger than it needs for good.
+func (s *Store) emptyWriterCache(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	_ = s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`PRAGMA cache_size = 0`, `PRAGMA shrink_memory`, fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB)} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // importCacheKiB is the writer's page cache while it loads a batch of
 // imported users: random keys (subs, names) touch most leaf pages of their
 // indexes, and pages that do not all fit are written to the WAL again and
@@ -190,10 +208,6 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
 				return err
 			}
-			defer func() {
-				_, _ = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
-				_, _ = tx.ExecContext(ctx, `PRAGMA shrink_memory`)
-			}()
 		}
 		for i := range users {
 			args, err := userArgs(&users[i])
@@ -214,5 +228,8 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 		_, err := s.updateJob(ctx, tx, poolID, jobID, func(j *storage.ImportJob) error { return progress(j, errs) })
 		return err
 	})
+	if s.isSQLite() {
+		s.emptyWriterCache(ctx)
+	}
 	return errs, err
 }
