@@ -83,9 +83,15 @@ func (s *Store) commitBatch(batch []txRequest) {
 			errs[i] = err
 			continue
 		}
+		if s.users != nil {
+			s.users.callerStarted()
+		}
 		if err := r.fn(tx); err != nil {
 			errs[i] = err
 			_, _ = s.txExec(bg, tx, `ROLLBACK TO SAVEPOINT caller`)
+			if s.users != nil {
+				s.users.callerRolledBack()
+			}
 		} else {
 			ok++
 		}
@@ -102,7 +108,7 @@ func (s *Store) commitBatch(batch []txRequest) {
 	}
 	// Before anyone is answered: a caller told of its commit must not then
 	// read the old row from the cache.
-	s.writeEnded()
+	s.writeEnded(ok > 0 && commitErr == nil)
 	var durable syncBatch
 	for i, r := range batch {
 		err := errs[i]

@@ -103,7 +103,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	users.writeEnded() // the migrations' changes are committed
+	users.writeEnded(false) // the migrations' changes are committed
 	s.users = users
 	// The migrations ran with synchronous=NORMAL: make them durable too.
 	if s.wal, err = newWALSyncer(path + "-wal"); err == nil {
@@ -277,7 +277,7 @@ func (s *Store) tx1(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return s.d.normalize(err)
 	}
 	defer s.wstmts.preparePending(ctx)
-	defer s.writeEnded()
+	defer s.writeEnded(false) // without the committer no user cache runs
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return s.d.normalize(err)
@@ -362,9 +362,10 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 	return v, err
 }
 
-// writeEnded tells the user cache that a write transaction is over.
-func (s *Store) writeEnded() {
+// writeEnded tells the user cache that a write transaction is over, and
+// whether it committed.
+func (s *Store) writeEnded(committed bool) {
 	if s.users != nil {
-		s.users.writeEnded()
+		s.users.writeEnded(committed)
 	}
 }

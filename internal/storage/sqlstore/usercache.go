@@ -26,6 +26,12 @@ import (
 // write transaction ended while it was reading (gen unchanged): otherwise
 // its snapshot may predate a commit that touched rows no longer pending.
 //
+// The writer also caches what it commits: the state putUserTx gave a row
+// becomes its cached version when the transaction commits, unless any
+// statement changed the row after it (the hook drops it) or the caller's
+// savepoint was rolled back. The row a link or an unlink changes is the
+// next one read, by the same caller's next call or the writer itself.
+//
 // Only the SQLite file store has one: it is the only writer of its database
 // (the data directory is locked), so no change can happen behind its back.
 // Several PostgreSQL nodes share their database; they read it every time.
@@ -35,9 +41,14 @@ type userCache struct {
 	gen uint64
 	// pending holds the rows the write transaction under way changed.
 	pending map[int64]struct{}
-	max     int
-	bySeq   map[int64]storage.User
-	byKey   map[userKey]int64
+	// written holds, by row, the state putUserTx gave a user in the write
+	// transaction under way, while no statement has changed the row since;
+	// callerWrote are the rows the batch's current caller wrote.
+	written     map[int64]storage.User
+	callerWrote []int64
+	max         int
+	bySeq       map[int64]storage.User
+	byKey       map[userKey]int64
 	// providers are few and rarely change: any change to one empties them
 	// all, at once and when its transaction ends.
 	providers        map[[2]string]storage.Provider
@@ -55,7 +66,7 @@ const defaultUserCacheSize = 16 << 10
 
 func newUserCache(max int) *userCache {
 	return &userCache{max: max, bySeq: make(map[int64]storage.User), byKey: make(map[userKey]int64), pending: make(map[int64]struct{}),
-		providers: make(map[[2]string]storage.Provider)}
+		written: make(map[int64]storage.User), providers: make(map[[2]string]storage.Provider)}
 }
 
 // get answers a copy of the cached user for a lookup, if there is one that
@@ -90,6 +101,12 @@ func (c *userCache) put(gen uint64, k userKey, u storage.User) {
 	if _, changing := c.pending[u.Seq]; c.gen != gen || changing {
 		return
 	}
+	c.insert(u, k)
+}
+
+// insert stores u under its lookups ks, making room if the cache is full.
+// c.mu is held.
+func (c *userCache) insert(u storage.User, ks ...userKey) {
 	if len(c.bySeq) >= c.max {
 		// Drop an arbitrary eighth: map order is random enough for a cache
 		// whose misses cost one indexed query.
@@ -107,7 +124,38 @@ func (c *userCache) put(gen uint64, k userKey, u storage.User) {
 		}
 	}
 	c.bySeq[u.Seq] = copyUser(u)
-	c.byKey[k] = u.Seq
+	for _, k := range ks {
+		c.byKey[k] = u.Seq
+	}
+}
+
+// wrote records the state putUserTx has just given a user's row.
+func (c *userCache) wrote(u storage.User) {
+	// As a read of the row would answer it: times in UTC milliseconds,
+	// the filter values the row keeps.
+	u.Created, u.Modified = fromMS(ms(u.Created)), fromMS(ms(u.Modified))
+	u.Filter = storedFilter(&u)
+	c.mu.Lock()
+	c.written[u.Seq] = copyUser(u)
+	c.callerWrote = append(c.callerWrote, u.Seq)
+	c.mu.Unlock()
+}
+
+// callerStarted: a caller of the batch is about to run in its savepoint.
+func (c *userCache) callerStarted() {
+	c.mu.Lock()
+	c.callerWrote = c.callerWrote[:0]
+	c.mu.Unlock()
+}
+
+// callerRolledBack: the caller's savepoint was rolled back, its writes with it.
+func (c *userCache) callerRolledBack() {
+	c.mu.Lock()
+	for _, seq := range c.callerWrote {
+		delete(c.written, seq)
+	}
+	c.callerWrote = c.callerWrote[:0]
+	c.mu.Unlock()
 }
 
 // getProvider answers a copy of a cached provider.
@@ -154,13 +202,15 @@ func (c *userCache) rowChanged(d sqlite.SQLitePreUpdateData) {
 	c.mu.Lock()
 	for _, seq := range [2]int64{d.OldRowID, d.NewRowID} {
 		delete(c.bySeq, seq)
+		delete(c.written, seq)
 		c.pending[seq] = struct{}{}
 	}
 	c.mu.Unlock()
 }
 
-// writeEnded follows every commit or rollback on the writer connection.
-func (c *userCache) writeEnded() {
+// writeEnded follows every commit (committed) or rollback on the writer
+// connection.
+func (c *userCache) writeEnded(committed bool) {
 	c.mu.Lock()
 	c.gen++
 	if c.providersPending {
@@ -171,6 +221,13 @@ func (c *userCache) writeEnded() {
 		delete(c.bySeq, seq)
 		delete(c.pending, seq)
 	}
+	if committed {
+		for _, u := range c.written {
+			c.insert(u, userKey{pool: u.PoolID, field: "sub", value: u.Sub}, userKey{pool: u.PoolID, field: "username", value: u.UsernameKey})
+		}
+	}
+	clear(c.written)
+	c.callerWrote = c.callerWrote[:0]
 	c.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -233,5 +234,143 @@ func TestProviderCacheSeesEveryChange(t *testing.T) {
 	}
 	if _, err := s.GetProvider(ctx, "us-east-1_c", "Google"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("deleted provider still found: %v", err)
+	}
+}
+
+// readUncached reads a user from the database itself, past the cache.
+func readUncached(t *testing.T, s *Store, ctx context.Context, sub string) storage.User {
+	t.Helper()
+	u, err := scanUser(s.readRow(ctx, `SELECT `+userCols+` FROM users WHERE pool_id = ? AND sub = ?`, "us-east-1_c", sub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// What a write commits is cached as the database then holds it, field for
+// field; what a caller's rolled-back savepoint or a later statement undid
+// is not cached at all.
+func TestUserCacheKeepsCommittedWrites(t *testing.T) {
+	s, ctx := openCached(t)
+	cachedUser(t, s, ctx, "wendy")
+	// A write whose times are not in UTC milliseconds, as a caller may give.
+	odd := time.Date(2026, 11, 22, 9, 0, 0, 123456789, time.FixedZone("Y", -7200))
+	_, err := s.UpdateUser(ctx, "us-east-1_c", "sub-wendy", func(u *storage.User) error {
+		u.Attributes = append(u.Attributes, storage.Attribute{Name: "m", Value: "1"})
+		u.Status, u.Modified, u.Password = "RESET_REQUIRED", odd, []byte("p")
+		u.Filter = map[string]string{"email": "wendy@x", "cognito:user_status": "RESET_REQUIRED", "status": "Enabled"}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, hit := s.users.get(userKey{"us-east-1_c", "sub", "sub-wendy"})
+	if !hit {
+		t.Fatal("the committed write was not cached")
+	}
+	byName, hit := s.users.get(userKey{"us-east-1_c", "username", "wendy"})
+	if !hit || byName.Status != "RESET_REQUIRED" {
+		t.Fatal("the committed write is not found by username")
+	}
+	stored := readUncached(t, s, ctx, "sub-wendy")
+	if fmt.Sprintf("%#v", cached) != fmt.Sprintf("%#v", stored) {
+		t.Fatalf("cached after the write:\n%#v\ndatabase:\n%#v", cached, stored)
+	}
+	// A link writes the user (identity count) then fails on nothing; a
+	// second link of the same identity fails after the user's write: its
+	// savepoint is rolled back and the count must stay 1.
+	id := storage.Identity{PoolID: "us-east-1_c", ProviderName: "Google", ProviderType: "Google", AttributeName: "Cognito_Subject", Value: "g1", UserSub: "sub-wendy", Created: time.Now()}
+	if err := s.LinkIdentity(ctx, id, nil); err != nil {
+		t.Fatal(err)
+	}
+	if u, hit := s.users.get(userKey{"us-east-1_c", "sub", "sub-wendy"}); !hit || u.IdentityCount != 1 {
+		t.Fatalf("after a link: hit %v, count %d", hit, u.IdentityCount)
+	}
+	if err := s.LinkIdentity(ctx, id, nil); !errors.Is(err, storage.ErrAlreadyExists) {
+		t.Fatalf("second link of one identity: %v", err)
+	}
+	if u, err := get(s, ctx, "sub", "sub-wendy"); err != nil || u.IdentityCount != 1 {
+		t.Fatalf("after a failed link: %d %v", u.IdentityCount, err)
+	}
+	// A caller whose function fails after its write: nothing of it stays.
+	boom := errors.New("boom")
+	_, err = s.UpdateUser(ctx, "us-east-1_c", "sub-wendy", func(u *storage.User) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-wendy")
+		if err != nil {
+			return err
+		}
+		old := u
+		u.Status = "ROLLED_BACK"
+		if err := s.putUserTx(ctx, tx, &old, &u); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if u, err := get(s, ctx, "sub", "sub-wendy"); err != nil || u.Status != "RESET_REQUIRED" {
+		t.Fatalf("after a rolled-back write: %q %v", u.Status, err)
+	}
+	// The same in a batch whose other caller commits.
+	cachedUser(t, s, ctx, "xavier")
+	failing := txRequest{ctx: ctx, done: make(chan error, 1), fn: func(tx *sql.Tx) error {
+		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-wendy")
+		if err != nil {
+			return err
+		}
+		old := u
+		u.Status = "ROLLED_BACK"
+		if err := s.putUserTx(ctx, tx, &old, &u); err != nil {
+			return err
+		}
+		return boom
+	}}
+	succeeding := txRequest{ctx: ctx, done: make(chan error, 1), fn: func(tx *sql.Tx) error {
+		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-xavier")
+		if err != nil {
+			return err
+		}
+		old := u
+		u.Status = "ARCHIVED"
+		return s.putUserTx(ctx, tx, &old, &u)
+	}}
+	s.commitBatch([]txRequest{failing, succeeding})
+	if err := <-failing.done; !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if err := <-succeeding.done; err != nil {
+		t.Fatal(err)
+	}
+	if u, err := get(s, ctx, "sub", "sub-wendy"); err != nil || u.Status != "RESET_REQUIRED" {
+		t.Fatalf("after a write rolled back in a committed batch: %q %v", u.Status, err)
+	}
+	if u, hit := s.users.get(userKey{"us-east-1_c", "sub", "sub-xavier"}); !hit || u.Status != "ARCHIVED" {
+		t.Fatalf("the batch's committed write: hit %v, %q", hit, u.Status)
+	}
+	// A statement after the write changes the row: the write's state must
+	// not be cached.
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-wendy")
+		if err != nil {
+			return err
+		}
+		old := u
+		u.Status = "CONFIRMED"
+		if err := s.putUserTx(ctx, tx, &old, &u); err != nil {
+			return err
+		}
+		_, err = s.txExec(ctx, tx, `UPDATE users SET status = 'FORCE_CHANGE_PASSWORD' WHERE sub = ?`, "sub-wendy")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := get(s, ctx, "sub", "sub-wendy"); err != nil || u.Status != "FORCE_CHANGE_PASSWORD" {
+		t.Fatalf("after a later statement changed the row: %q %v", u.Status, err)
 	}
 }

@@ -45,6 +45,21 @@ func nullable(s string) any {
 	return s
 }
 
+// storedFilterNames are the filter values kept in a users row (f_ columns,
+// in userCols order); username and sub have columns of their own.
+var storedFilterNames = [8]string{"email", "phone_number", "name", "given_name", "family_name", "preferred_username", "cognito:user_status", "status"}
+
+// storedFilter is u.Filter as a read of its row answers it.
+func storedFilter(u *storage.User) map[string]string {
+	f := map[string]string{"username": u.UsernameKey, "sub": u.Sub}
+	for _, name := range storedFilterNames {
+		if v := u.Filter[name]; v != "" { // "" is stored as NULL
+			f[name] = v
+		}
+	}
+	return f
+}
+
 func scanUser(row scanner) (storage.User, error) {
 	var u storage.User
 	var attrs string
@@ -63,7 +78,7 @@ func scanUser(row scanner) (storage.User, error) {
 	}
 	u.AliasEmail, u.AliasPhone, u.AliasPreferred = ae.String, ap.String, apr.String
 	u.Filter = map[string]string{"username": u.UsernameKey, "sub": u.Sub}
-	for i, name := range []string{"email", "phone_number", "name", "given_name", "family_name", "preferred_username", "cognito:user_status", "status"} {
+	for i, name := range storedFilterNames {
 		if f[i].Valid {
 			u.Filter[name] = f[i].String
 		}
@@ -271,7 +286,13 @@ func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User)
 		return nil
 	}
 	args = append(args, u.PoolID, u.Sub)
-	return mustAffect(s.txExec(ctx, tx, `UPDATE users SET `+strings.Join(set, ", ")+` WHERE pool_id = ? AND sub = ?`, args...))
+	if err := mustAffect(s.txExec(ctx, tx, `UPDATE users SET `+strings.Join(set, ", ")+` WHERE pool_id = ? AND sub = ?`, args...)); err != nil {
+		return err
+	}
+	if s.users != nil {
+		s.users.wrote(*u)
+	}
+	return nil
 }
 
 func sameArg(a, b any) bool {
