@@ -209,15 +209,24 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 				return err
 			}
 		}
+		// One statement for the batch: preparing, or binding a cached
+		// statement to the transaction, for every row would cost as much
+		// again as the rows.
+		insert, err := tx.PrepareContext(ctx, s.d.rebind(`INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
+ alias_email, alias_phone, alias_preferred,
+ f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
+ created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
+		sctx := s.stmtContext(ctx)
 		for i := range users {
 			args, err := userArgs(&users[i])
 			if err != nil {
 				return err
 			}
-			res, err := s.txExec(ctx, tx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attributes, password, extra,
- alias_email, alias_phone, alias_preferred,
- f_email, f_phone_number, f_name, f_given_name, f_family_name, f_preferred_username, f_user_status, f_status,
- created, modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`, args...)
+			res, err := insert.ExecContext(sctx, args...)
 			if err != nil {
 				return err
 			}
@@ -225,7 +234,7 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 				errs[i] = storage.ErrAlreadyExists
 			}
 		}
-		_, err := s.updateJob(ctx, tx, poolID, jobID, func(j *storage.ImportJob) error { return progress(j, errs) })
+		_, err = s.updateJob(ctx, tx, poolID, jobID, func(j *storage.ImportJob) error { return progress(j, errs) })
 		return err
 	})
 	if s.isSQLite() {

@@ -114,7 +114,9 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	s.startCommitter()
-	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	// The checkpointer copies WAL frames to the database file without its
+	// page cache: 256 KiB is plenty (the default 2 MiB is memory for nothing).
+	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-256)")
 	if err != nil {
 		s.Close()
 		return nil, err
