@@ -268,6 +268,13 @@ func TestUserCacheKeepsCommittedWrites(t *testing.T) {
 	if !hit {
 		t.Fatal("the committed write was not cached")
 	}
+	// A created user is cached as created.
+	made := cachedUser(t, s, ctx, "yvonne")
+	if got, hit := s.users.get(userKey{"us-east-1_c", "username", "yvonne"}); !hit || got.Seq != made.Seq {
+		t.Fatalf("the created user: hit %v", hit)
+	} else if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", readUncached(t, s, ctx, "sub-yvonne")) {
+		t.Fatalf("created user cached as\n%#v\ndatabase:\n%#v", got, readUncached(t, s, ctx, "sub-yvonne"))
+	}
 	byName, hit := s.users.get(userKey{"us-east-1_c", "username", "wendy"})
 	if !hit || byName.Status != "RESET_REQUIRED" {
 		t.Fatal("the committed write is not found by username")

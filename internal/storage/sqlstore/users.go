@@ -130,9 +130,14 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User, ids ...storage.I
 			if err != nil {
 				return err
 			}
-			if id, err := res.LastInsertId(); err == nil {
-				u.Seq = id
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
 			}
+			u.Seq = id
+		}
+		if s.users != nil {
+			s.users.wrote(u) // a new user is often read next (AdminGetUser, sign-in)
 		}
 		for _, id := range ids {
 			if err := s.insertIdentityTx(ctx, tx, id); err != nil {
