@@ -82,6 +82,21 @@ func startBinary(t *testing.T, bin, addr, dataDir string, env ...string) (*exec.
 	return nil, ""
 }
 
+// killNineAndRestart kills cognitod with SIGKILL and starts it again on
+// the same data directory; the new process is stopped when the test ends.
+func killNineAndRestart(t *testing.T, cmd *exec.Cmd, bin, addr, dir string, env ...string) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	again, _ := startBinary(t, bin, addr, dir, env...)
+	t.Cleanup(func() {
+		_ = again.Process.Signal(syscall.SIGTERM)
+		_ = again.Wait()
+	})
+}
+
 func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
@@ -105,16 +120,7 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 				User: pui("Google", "Cognito_Subject", fmt.Sprint("g", i))}))
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-
-	cmd2, _ := startBinary(t, bin, addr, dir, keys...)
-	defer func() {
-		_ = cmd2.Process.Signal(syscall.SIGTERM)
-		_ = cmd2.Wait()
-	}()
+	killNineAndRestart(t, cmd, bin, addr, dir, keys...)
 	got := must[*cip.AdminGetUserOutput](t)(c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("alice")}))
 	ids := attrOf(got.UserAttributes, "identities")
 	if !strings.Contains(ids, `"userId":"g19"`) || strings.Contains(ids, `"userId":"g18"`) {
@@ -189,16 +195,7 @@ func TestKillNineDuringImportJob(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-
-	cmd2, _ := startBinary(t, bin, addr, dir, keys...)
-	defer func() {
-		_ = cmd2.Process.Signal(syscall.SIGTERM)
-		_ = cmd2.Wait()
-	}()
+	killNineAndRestart(t, cmd, bin, addr, dir, keys...)
 	d := e.importDone(pool, job)
 	if d.Status != types.UserImportJobStatusTypeSucceeded || d.ImportedUsers != rows || d.FailedUsers != 0 {
 		t.Fatalf("after kill -9 and restart: %s, %d imported, %d failed (%s)", d.Status, d.ImportedUsers, d.FailedUsers, aws.ToString(d.CompletionMessage))

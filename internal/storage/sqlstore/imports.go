@@ -127,7 +127,7 @@ func (s *Store) PutImportFile(ctx context.Context, jobID string, r io.Reader) er
 
 // dropUpload removes what a failed upload stored.
 func (s *Store) dropUpload(jobID, upload string) {
-	_, _ = s.exec(context.WithoutCancel(context.Background()), `DELETE FROM import_files WHERE job_id = ? AND upload = ?`, jobID, upload)
+	_, _ = s.exec(context.Background(), `DELETE FROM import_files WHERE job_id = ? AND upload = ?`, jobID, upload)
 }
 
 // OpenImportFile reads the job's whole upload back, a chunk at a time.

@@ -301,22 +301,7 @@ func TestUserCacheKeepsCommittedWrites(t *testing.T) {
 	}
 	// A caller whose function fails after its write: nothing of it stays.
 	boom := errors.New("boom")
-	_, err = s.UpdateUser(ctx, "us-east-1_c", "sub-wendy", func(u *storage.User) error { return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-wendy")
-		if err != nil {
-			return err
-		}
-		old := u
-		u.Status = "ROLLED_BACK"
-		if err := s.putUserTx(ctx, tx, &old, &u); err != nil {
-			return err
-		}
-		return boom
-	})
+	err = s.tx(ctx, writeStatus(s, ctx, "sub-wendy", "ROLLED_BACK", func(*sql.Tx) error { return boom }))
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
@@ -325,27 +310,8 @@ func TestUserCacheKeepsCommittedWrites(t *testing.T) {
 	}
 	// The same in a batch whose other caller commits.
 	cachedUser(t, s, ctx, "xavier")
-	failing := txRequest{ctx: ctx, done: make(chan error, 1), fn: func(tx *sql.Tx) error {
-		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-wendy")
-		if err != nil {
-			return err
-		}
-		old := u
-		u.Status = "ROLLED_BACK"
-		if err := s.putUserTx(ctx, tx, &old, &u); err != nil {
-			return err
-		}
-		return boom
-	}}
-	succeeding := txRequest{ctx: ctx, done: make(chan error, 1), fn: func(tx *sql.Tx) error {
-		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-xavier")
-		if err != nil {
-			return err
-		}
-		old := u
-		u.Status = "ARCHIVED"
-		return s.putUserTx(ctx, tx, &old, &u)
-	}}
+	failing := txRequest{ctx: ctx, done: make(chan error, 1), fn: writeStatus(s, ctx, "sub-wendy", "ROLLED_BACK", func(*sql.Tx) error { return boom })}
+	succeeding := txRequest{ctx: ctx, done: make(chan error, 1), fn: writeStatus(s, ctx, "sub-xavier", "ARCHIVED", nil)}
 	s.commitBatch([]txRequest{failing, succeeding})
 	if err := <-failing.done; !errors.Is(err, boom) {
 		t.Fatal(err)
@@ -361,23 +327,34 @@ func TestUserCacheKeepsCommittedWrites(t *testing.T) {
 	}
 	// A statement after the write changes the row: the write's state must
 	// not be cached.
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		u, err := s.getUserTx(ctx, tx, "us-east-1_c", "sub-wendy")
-		if err != nil {
-			return err
-		}
-		old := u
-		u.Status = "CONFIRMED"
-		if err := s.putUserTx(ctx, tx, &old, &u); err != nil {
-			return err
-		}
-		_, err = s.txExec(ctx, tx, `UPDATE users SET status = 'FORCE_CHANGE_PASSWORD' WHERE sub = ?`, "sub-wendy")
+	err = s.tx(ctx, writeStatus(s, ctx, "sub-wendy", "CONFIRMED", func(tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, `UPDATE users SET status = 'FORCE_CHANGE_PASSWORD' WHERE sub = ?`, "sub-wendy")
 		return err
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u, err := get(s, ctx, "sub", "sub-wendy"); err != nil || u.Status != "FORCE_CHANGE_PASSWORD" {
 		t.Fatalf("after a later statement changed the row: %q %v", u.Status, err)
+	}
+}
+
+// writeStatus is a write transaction's body: it gives the user a status
+// through putUserTx, as the store's own writes do, then runs after (if any).
+func writeStatus(s *Store, ctx context.Context, sub, status string, after func(*sql.Tx) error) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		u, err := s.getUserTx(ctx, tx, "us-east-1_c", sub)
+		if err != nil {
+			return err
+		}
+		old := u
+		u.Status = status
+		if err := s.putUserTx(ctx, tx, &old, &u); err != nil {
+			return err
+		}
+		if after != nil {
+			return after(tx)
+		}
+		return nil
 	}
 }
