@@ -30,6 +30,8 @@ type Store struct {
 	d      dialect
 	writer *sql.DB // one connection: SQLite allows one writer at a time
 	reader *sql.DB // readers run beside the writer (WAL)
+	// readers is how many connections reader keeps (SQLite file only).
+	readers int
 	wstmts *stmtCache
 	rstmts *stmtCache
 	// requests feeds the committer (SQLite); nil runs each transaction alone.
@@ -98,6 +100,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s := newStore(sqliteDialect, w, r)
+	s.readers = n
 	s.unlock = unlock
 	if err := s.migrate(ctx); err != nil {
 		s.Close()

@@ -1,0 +1,71 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+// Giving SQLite's memory back (closing the writer's and the idle readers'
+// connections, trimming the allocator) while writers and readers are busy
+// loses nothing and breaks no statement under way.
+func TestReleaseMemoryWhileBusy(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.UnixMilli(1700000000000).UTC()
+	if err := s.CreatePool(ctx, storage.Pool{ID: "us-east-1_a", Region: "us-east-1", Config: []byte(`{}`), Created: at, Modified: at}); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 4, 150
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				name := fmt.Sprintf("u%d-%d", w, i)
+				u := storage.User{PoolID: "us-east-1_a", Sub: "sub-" + name, Username: name, UsernameKey: name, Status: "CONFIRMED", Enabled: true,
+					Attributes: []storage.Attribute{{Name: "email", Value: name + "@example.com"}}, Created: at, Modified: at}
+				if _, err := s.CreateUser(ctx, u); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.GetUser(ctx, "us-east-1_a", storage.UserLookup{Field: "sub", Value: "sub-" + name}); err != nil {
+					errs <- fmt.Errorf("read back %s: %w", name, err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	releases := 0
+	for running := true; running; releases++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		s.releaseConns(ctx)
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	users, err := s.ListUsers(ctx, "us-east-1_a", nil, storage.Page{Limit: workers * each})
+	if err != nil || len(users) != workers*each {
+		t.Fatalf("after %d releases: %d users, %v; want %d", releases, len(users), err, workers*each)
+	}
+	for _, u := range users {
+		if len(u.Attributes) != 1 || u.Attributes[0].Value != u.Username+"@example.com" {
+			t.Fatalf("user %s: attributes %v", u.Username, u.Attributes)
+		}
+	}
+}
