@@ -32,8 +32,8 @@ type Store struct {
 	reader *sql.DB // readers run beside the writer (WAL)
 	// readers is how many connections reader keeps (SQLite file only).
 	readers int
-	wstmts *stmtCache
-	rstmts *stmtCache
+	wstmts  *stmtCache
+	rstmts  *stmtCache
 	// requests feeds the committer (SQLite); nil runs each transaction alone.
 	requests chan txRequest
 	stopped  chan struct{}
