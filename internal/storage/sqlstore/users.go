@@ -73,7 +73,7 @@ func scanUser(row scanner) (storage.User, error) {
 		return u, notFound(err)
 	}
 	u.Enabled = enabled != 0
-	if err := json.Unmarshal([]byte(attrs), &u.Attributes); err != nil {
+	if u.Attributes, err = decodeAttributes(attrs); err != nil {
 		return u, fmt.Errorf("user %s attributes: %w", u.Sub, err)
 	}
 	u.AliasEmail, u.AliasPhone, u.AliasPreferred = ae.String, ap.String, apr.String
@@ -189,7 +189,7 @@ func scanListedUser(row scanner, filterName string) (storage.User, error) {
 		return u, err
 	}
 	u.Enabled = enabled != 0
-	if err := json.Unmarshal([]byte(attrs), &u.Attributes); err != nil {
+	if u.Attributes, err = decodeAttributes(attrs); err != nil {
 		return u, fmt.Errorf("user %s attributes: %w", u.Sub, err)
 	}
 	u.AliasEmail, u.AliasPhone, u.AliasPreferred = ae.String, ap.String, apr.String
