@@ -192,6 +192,9 @@ func (s *Store) releaseConns(ctx context.Context) {
 	}
 	s.reader.SetMaxIdleConns(0)
 	s.reader.SetMaxIdleConns(s.readers)
+	if s.userReaders != nil {
+		s.userReaders.reopenIdle()
+	}
 	trimSQLiteMemory()
 }
 

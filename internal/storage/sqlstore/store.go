@@ -32,6 +32,8 @@ type Store struct {
 	reader *sql.DB // readers run beside the writer (WAL)
 	// readers is how many connections reader keeps (SQLite file only).
 	readers int
+	// userReaders answer GetUser (SQLite file only; nil otherwise).
+	userReaders *userReaders
 	wstmts  *stmtCache
 	rstmts  *stmtCache
 	// requests feeds the committer (SQLite); nil runs each transaction alone.
@@ -92,11 +94,9 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	// Readers wait for a connection when all are busy; uncached reads of a
-	// large pool are slow enough that a few per core are needed.
-	n := runtime.GOMAXPROCS(0) * 4
-	if n < 8 {
-		n = 8
-	}
+	// large pool are slow enough that a few per core are needed. As many
+	// again serve GetUser alone (see userReaders).
+	n := max(runtime.GOMAXPROCS(0)*2, 4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s := newStore(sqliteDialect, w, r)
@@ -108,6 +108,10 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	users.writeEnded(false) // the migrations' changes are committed
 	s.users = users
+	if s.userReaders, err = openUserReaders(path, n); err != nil {
+		s.Close()
+		return nil, err
+	}
 	// The migrations ran with synchronous=NORMAL: make them durable too.
 	if s.wal, err = newWALSyncer(path + "-wal"); err == nil {
 		err = s.wal.fsync()
@@ -168,6 +172,9 @@ const writerCacheKiB = 8 << 10
 func (s *Store) Close() error {
 	s.stopCheckpointer()
 	s.stopCommitter()
+	if s.userReaders != nil {
+		s.userReaders.close()
+	}
 	s.wstmts.close()
 	if s.rstmts != s.wstmts {
 		s.rstmts.close()

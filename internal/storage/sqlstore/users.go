@@ -60,30 +60,43 @@ func storedFilter(u *storage.User) map[string]string {
 	return f
 }
 
+// userRow is a users row as userCols reads it, before its conversion.
+type userRow struct {
+	u            storage.User
+	attrs        string
+	enabled      int64
+	ae, ap, apr  sql.NullString
+	f            [8]sql.NullString
+	created, mod int64
+}
+
 func scanUser(row scanner) (storage.User, error) {
-	var u storage.User
-	var attrs string
-	var enabled int
-	var c, m int64
-	var ae, ap, apr sql.NullString
-	f := make([]sql.NullString, 8)
-	err := row.Scan(&u.Seq, &u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &enabled, &attrs, &u.Password, &u.Extra,
-		&ae, &ap, &apr, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &c, &m, &u.IdentityCount)
+	var r userRow
+	u := &r.u
+	err := row.Scan(&u.Seq, &u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &r.enabled, &r.attrs, &u.Password, &u.Extra,
+		&r.ae, &r.ap, &r.apr, &r.f[0], &r.f[1], &r.f[2], &r.f[3], &r.f[4], &r.f[5], &r.f[6], &r.f[7], &r.created, &r.mod, &u.IdentityCount)
 	if err != nil {
-		return u, notFound(err)
+		return *u, notFound(err)
 	}
-	u.Enabled = enabled != 0
-	if u.Attributes, err = decodeAttributes(attrs); err != nil {
+	return r.user()
+}
+
+// user converts the row.
+func (r *userRow) user() (storage.User, error) {
+	u := r.u
+	u.Enabled = r.enabled != 0
+	var err error
+	if u.Attributes, err = decodeAttributes(r.attrs); err != nil {
 		return u, fmt.Errorf("user %s attributes: %w", u.Sub, err)
 	}
-	u.AliasEmail, u.AliasPhone, u.AliasPreferred = ae.String, ap.String, apr.String
+	u.AliasEmail, u.AliasPhone, u.AliasPreferred = r.ae.String, r.ap.String, r.apr.String
 	u.Filter = map[string]string{"username": u.UsernameKey, "sub": u.Sub}
 	for i, name := range storedFilterNames {
-		if f[i].Valid {
-			u.Filter[name] = f[i].String
+		if r.f[i].Valid {
+			u.Filter[name] = r.f[i].String
 		}
 	}
-	u.Created, u.Modified = fromMS(c), fromMS(m)
+	u.Created, u.Modified = fromMS(r.created), fromMS(r.mod)
 	return u, nil
 }
 
@@ -164,7 +177,13 @@ func (s *Store) GetUser(ctx context.Context, poolID string, by storage.UserLooku
 		return u, nil
 	}
 	gen := s.users.begin()
-	u, err := scanUser(s.readRow(ctx, q, poolID, by.Value))
+	var u storage.User
+	var err error
+	if s.userReaders != nil {
+		u, err = s.userReaders.user(ctx, q, poolID, by.Value)
+	} else {
+		u, err = scanUser(s.readRow(ctx, q, poolID, by.Value))
+	}
 	if err == nil {
 		s.users.put(gen, k, u)
 	}

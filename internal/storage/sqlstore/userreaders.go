@@ -1,0 +1,293 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+// userReaders answer GetUser's query (a users row by a unique key) on
+// read-only connections of their own, through SQLite's C interface rather
+// than database/sql: with a million users most such reads miss the user
+// cache, and database/sql with the driver spent as much CPU per query as
+// SQLite itself (column names and declared types built for every query, the
+// row's values boxed, converted and copied twice). Everything else reads
+// through database/sql.
+//
+// One statement per connection and query text, prepared once; the two
+// arguments are bound without a copy by SQLite from a buffer of the
+// connection's, valid until the next bind.
+type userReaders struct {
+	path string
+	idle chan *userReader
+	mu   sync.Mutex // guards closed
+	// closed is set by close; a reader put back after it is closed at once.
+	closed bool
+}
+
+type userReader struct {
+	tls   *libc.TLS
+	db    uintptr
+	stmts map[string]uintptr
+	// arg is C memory for the bound values; argCap its size.
+	arg    uintptr
+	argCap int
+}
+
+func openUserReaders(path string, n int) (*userReaders, error) {
+	rs := &userReaders{path: path, idle: make(chan *userReader, n)}
+	for range n {
+		r, err := openUserReader(path)
+		if err != nil {
+			rs.close()
+			return nil, err
+		}
+		rs.idle <- r
+	}
+	return rs, nil
+}
+
+func openUserReader(path string) (*userReader, error) {
+	r := &userReader{tls: libc.NewTLS(), stmts: map[string]uintptr{}}
+	cpath, err := libc.CString(path)
+	if err != nil {
+		r.tls.Close()
+		return nil, err
+	}
+	defer libc.Xfree(r.tls, cpath)
+	pdb := libc.Xmalloc(r.tls, 8)
+	if pdb == 0 {
+		r.tls.Close()
+		return nil, errors.New("sqlite: out of memory")
+	}
+	rc := sqlite3.Xsqlite3_open_v2(r.tls, cpath, pdb, sqlite3.SQLITE_OPEN_READONLY|sqlite3.SQLITE_OPEN_FULLMUTEX, 0)
+	r.db = *(*uintptr)(cptr(pdb))
+	libc.Xfree(r.tls, pdb)
+	if rc != sqlite3.SQLITE_OK {
+		err := r.err(rc)
+		r.close()
+		return nil, err
+	}
+	sqlite3.Xsqlite3_extended_result_codes(r.tls, r.db, 1)
+	sqlite3.Xsqlite3_busy_timeout(r.tls, r.db, 10000)
+	if err := r.exec(`PRAGMA cache_size = -1024`); err != nil {
+		r.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *userReader) err(rc int32) error {
+	msg := "out of memory"
+	if r.db != 0 {
+		msg = libc.GoString(sqlite3.Xsqlite3_errmsg(r.tls, r.db))
+	}
+	return fmt.Errorf("sqlite: %s (%d)", msg, rc)
+}
+
+func (r *userReader) exec(q string) error {
+	cq, err := libc.CString(q)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(r.tls, cq)
+	if rc := sqlite3.Xsqlite3_exec(r.tls, r.db, cq, 0, 0, 0); rc != sqlite3.SQLITE_OK {
+		return r.err(rc)
+	}
+	return nil
+}
+
+func (r *userReader) close() {
+	for _, st := range r.stmts {
+		sqlite3.Xsqlite3_finalize(r.tls, st)
+	}
+	if r.db != 0 {
+		sqlite3.Xsqlite3_close_v2(r.tls, r.db)
+	}
+	if r.arg != 0 {
+		libc.Xfree(r.tls, r.arg)
+	}
+	r.tls.Close()
+}
+
+// stmt answers the connection's statement for q, preparing it the first time.
+func (r *userReader) stmt(q string) (uintptr, error) {
+	if st, ok := r.stmts[q]; ok {
+		return st, nil
+	}
+	cq, err := libc.CString(q)
+	if err != nil {
+		return 0, err
+	}
+	defer libc.Xfree(r.tls, cq)
+	pst := libc.Xmalloc(r.tls, 8)
+	if pst == 0 {
+		return 0, errors.New("sqlite: out of memory")
+	}
+	defer libc.Xfree(r.tls, pst)
+	if rc := sqlite3.Xsqlite3_prepare_v3(r.tls, r.db, cq, -1, sqlite3.SQLITE_PREPARE_PERSISTENT, pst, 0); rc != sqlite3.SQLITE_OK {
+		return 0, r.err(rc)
+	}
+	st := *(*uintptr)(cptr(pst))
+	r.stmts[q] = st
+	return st, nil
+}
+
+// user runs q, whose two parameters are a pool and a key, and reads the
+// row's userCols.
+func (r *userReader) user(q, pool, key string) (storage.User, error) {
+	st, err := r.stmt(q)
+	if err != nil {
+		return storage.User{}, err
+	}
+	if err := r.bind(st, pool, key); err != nil {
+		return storage.User{}, err
+	}
+	defer sqlite3.Xsqlite3_reset(r.tls, st)
+	switch rc := sqlite3.Xsqlite3_step(r.tls, st); rc {
+	case sqlite3.SQLITE_ROW:
+	case sqlite3.SQLITE_DONE:
+		return storage.User{}, notFound(sql.ErrNoRows)
+	default:
+		return storage.User{}, r.err(rc)
+	}
+	var row userRow
+	u := &row.u
+	u.Seq = r.int(st, 0)
+	u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = r.text(st, 1), r.text(st, 2), r.text(st, 3), r.text(st, 4), r.text(st, 5)
+	row.enabled, row.attrs = r.int(st, 6), r.text(st, 7)
+	u.Password, u.Extra = r.blob(st, 8), r.blob(st, 9)
+	row.ae, row.ap, row.apr = r.nullText(st, 10), r.nullText(st, 11), r.nullText(st, 12)
+	for i := range row.f {
+		row.f[i] = r.nullText(st, 13+i)
+	}
+	row.created, row.mod, u.IdentityCount = r.int(st, 21), r.int(st, 22), int(r.int(st, 23))
+	return row.user()
+}
+
+// bind binds pool and key to st's two parameters from the connection's
+// buffer (SQLITE_STATIC: SQLite reads it where it is, until the next bind).
+func (r *userReader) bind(st uintptr, pool, key string) error {
+	n := len(pool) + len(key)
+	if n > r.argCap || r.arg == 0 {
+		if r.arg != 0 {
+			libc.Xfree(r.tls, r.arg)
+		}
+		size := max(n, 256)
+		if r.arg = libc.Xmalloc(r.tls, libc.Tsize_t(size)); r.arg == 0 {
+			r.argCap = 0
+			return errors.New("sqlite: out of memory")
+		}
+		r.argCap = size
+	}
+	buf := unsafe.Slice((*byte)(cptr(r.arg)), r.argCap)
+	copy(buf, pool)
+	copy(buf[len(pool):], key)
+	if rc := sqlite3.Xsqlite3_bind_text(r.tls, st, 1, r.arg, int32(len(pool)), 0); rc != sqlite3.SQLITE_OK {
+		return r.err(rc)
+	}
+	if rc := sqlite3.Xsqlite3_bind_text(r.tls, st, 2, r.arg+uintptr(len(pool)), int32(len(key)), 0); rc != sqlite3.SQLITE_OK {
+		return r.err(rc)
+	}
+	return nil
+}
+
+func (r *userReader) int(st uintptr, i int) int64 {
+	return sqlite3.Xsqlite3_column_int64(r.tls, st, int32(i))
+}
+
+func (r *userReader) text(st uintptr, i int) string {
+	p := sqlite3.Xsqlite3_column_text(r.tls, st, int32(i))
+	n := sqlite3.Xsqlite3_column_bytes(r.tls, st, int32(i))
+	if p == 0 || n == 0 {
+		return ""
+	}
+	return string(unsafe.Slice((*byte)(cptr(p)), n))
+}
+
+func (r *userReader) nullText(st uintptr, i int) sql.NullString {
+	if sqlite3.Xsqlite3_column_type(r.tls, st, int32(i)) == sqlite3.SQLITE_NULL {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: r.text(st, i), Valid: true}
+}
+
+// blob reads a BLOB column as database/sql does into a []byte: nil for
+// NULL and for an empty value.
+func (r *userReader) blob(st uintptr, i int) []byte {
+	p := sqlite3.Xsqlite3_column_blob(r.tls, st, int32(i))
+	n := sqlite3.Xsqlite3_column_bytes(r.tls, st, int32(i))
+	if p == 0 || n == 0 {
+		return nil
+	}
+	return append([]byte(nil), unsafe.Slice((*byte)(cptr(p)), n)...)
+}
+
+// user runs q (see userReader.user) on an idle connection.
+func (rs *userReaders) user(ctx context.Context, q, pool, key string) (storage.User, error) {
+	var r *userReader
+	select {
+	case r = <-rs.idle:
+	case <-ctx.Done():
+		return storage.User{}, ctx.Err()
+	}
+	defer rs.put(r)
+	return r.user(q, pool, key)
+}
+
+func (rs *userReaders) put(r *userReader) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.closed {
+		r.close()
+		return
+	}
+	rs.idle <- r
+}
+
+// reopenIdle replaces the idle connections by new ones, freeing all their
+// memory (see Store.releaseConns). A connection that cannot be reopened is
+// kept.
+func (rs *userReaders) reopenIdle() {
+	for range cap(rs.idle) {
+		var r *userReader
+		select {
+		case r = <-rs.idle:
+		default:
+			return
+		}
+		if fresh, err := openUserReader(rs.path); err == nil {
+			r.close()
+			r = fresh
+		}
+		rs.put(r)
+	}
+}
+
+// close closes the idle connections at once and the busy ones as they are
+// put back.
+func (rs *userReaders) close() {
+	rs.mu.Lock()
+	rs.closed = true
+	rs.mu.Unlock()
+	for {
+		select {
+		case r := <-rs.idle:
+			r.close()
+		default:
+			return
+		}
+	}
+}
+
+// cptr is the address of C memory (SQLite's or libc's, never Go's) as a
+// pointer.
+func cptr(p uintptr) unsafe.Pointer { return unsafe.Add(nil, p) }

@@ -1,0 +1,68 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+// The user readers answer exactly what database/sql reads of the same row:
+// every column, NULL or not, binary and large values included, and the same
+// not-found error.
+func TestUserReadersReadWhatDatabaseSQLReads(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.UnixMilli(1700000000123).UTC()
+	if err := s.CreatePool(ctx, storage.Pool{ID: "us-east-1_a", Region: "us-east-1", Config: []byte(`{}`), Created: at, Modified: at}); err != nil {
+		t.Fatal(err)
+	}
+	users := []storage.User{
+		{Sub: "s-plain", Username: "plain", UsernameKey: "plain", Status: "CONFIRMED", Enabled: true,
+			Attributes: []storage.Attribute{{Name: "email", Value: "p@example.com"}}, Filter: map[string]string{"email": "p@example.com"}},
+		{Sub: "s-full", Username: "Zoë", UsernameKey: "zoë", Status: "FORCE_CHANGE_PASSWORD", Enabled: false,
+			Attributes: []storage.Attribute{{Name: "name", Value: "Zoë \"Z\" <z>\n"}, {Name: "custom:big", Value: strings.Repeat("x", 9000)}},
+			Password: []byte{0, 1, 2, 0xff, 0}, Extra: []byte(`{"mfa":"x"}`),
+			AliasEmail: "z@example.com", AliasPhone: "+15550100", AliasPreferred: "zed",
+			Filter: map[string]string{"email": "z@example.com", "phone_number": "+15550100", "name": "Zoë", "given_name": "Z",
+				"family_name": "Ë", "preferred_username": "zed", "cognito:user_status": "FORCE_CHANGE_PASSWORD", "status": "Disabled"}},
+	}
+	for _, u := range users {
+		u.PoolID, u.Created, u.Modified = "us-east-1_a", at, at
+		if _, err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lookup := range []storage.UserLookup{
+		{Field: "username", Value: "plain"}, {Field: "sub", Value: "s-full"}, {Field: "alias_email", Value: "z@example.com"},
+		{Field: "alias_phone", Value: "+15550100"}, {Field: "alias_preferred", Value: "zed"}, {Field: "username", Value: "nobody"},
+		{Field: "username", Value: ""},
+	} {
+		q := `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND ` + lookupColumn[lookup.Field] + ` = ?`
+		want, wantErr := scanUser(s.readRow(ctx, q, "us-east-1_a", lookup.Value))
+		got, err := s.userReaders.user(ctx, q, "us-east-1_a", lookup.Value)
+		if !errors.Is(err, storage.ErrNotFound) != !errors.Is(wantErr, storage.ErrNotFound) || (err == nil) != (wantErr == nil) {
+			t.Fatalf("%v: error %v, database/sql %v", lookup, err, wantErr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%v:\n got %+v\nwant %+v", lookup, got, want)
+		}
+	}
+	// A cancelled caller waiting for a connection gets its context's error.
+	for range cap(s.userReaders.idle) {
+		defer s.userReaders.put(<-s.userReaders.idle)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.userReaders.user(cctx, `SELECT 1`, "", ""); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled wait: %v", err)
+	}
+}
