@@ -34,8 +34,8 @@ type Store struct {
 	readers int
 	// userReaders answer GetUser (SQLite file only; nil otherwise).
 	userReaders *userReaders
-	wstmts  *stmtCache
-	rstmts  *stmtCache
+	wstmts      *stmtCache
+	rstmts      *stmtCache
 	// requests feeds the committer (SQLite); nil runs each transaction alone.
 	requests chan txRequest
 	stopped  chan struct{}

@@ -30,7 +30,7 @@ func TestUserReadersReadWhatDatabaseSQLReads(t *testing.T) {
 			Attributes: []storage.Attribute{{Name: "email", Value: "p@example.com"}}, Filter: map[string]string{"email": "p@example.com"}},
 		{Sub: "s-full", Username: "Zoë", UsernameKey: "zoë", Status: "FORCE_CHANGE_PASSWORD", Enabled: false,
 			Attributes: []storage.Attribute{{Name: "name", Value: "Zoë \"Z\" <z>\n"}, {Name: "custom:big", Value: strings.Repeat("x", 9000)}},
-			Password: []byte{0, 1, 2, 0xff, 0}, Extra: []byte(`{"mfa":"x"}`),
+			Password:   []byte{0, 1, 2, 0xff, 0}, Extra: []byte(`{"mfa":"x"}`),
 			AliasEmail: "z@example.com", AliasPhone: "+15550100", AliasPreferred: "zed",
 			Filter: map[string]string{"email": "z@example.com", "phone_number": "+15550100", "name": "Zoë", "given_name": "Z",
 				"family_name": "Ë", "preferred_username": "zed", "cognito:user_status": "FORCE_CHANGE_PASSWORD", "status": "Disabled"}},
