@@ -14,15 +14,15 @@ import (
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
-// userReaders answer GetUser's query (a users row by a unique key) on
-// read-only connections of their own, through SQLite's C interface rather
-// than database/sql: with a million users most such reads miss the user
-// cache, and database/sql with the driver spent as much CPU per query as
-// SQLite itself (column names and declared types built for every query, the
-// row's values boxed, converted and copied twice). Everything else reads
-// through database/sql.
+// userReaders answer the reads of users rows (GetUser's lookup by a unique
+// key and ListUsers' listings) on read-only connections of their own,
+// through SQLite's C interface rather than database/sql: with a million
+// users most lookups miss the user cache, and database/sql with the driver
+// spent as much CPU per query as SQLite itself (column names and declared
+// types built for every query, the row's values boxed, converted and copied
+// twice). Everything else reads through database/sql.
 //
-// One statement per connection and query text, prepared once; the two
+// One statement per connection and query text, prepared once; text
 // arguments are bound without a copy by SQLite from a buffer of the
 // connection's, valid until the next bind.
 type userReaders struct {
@@ -141,42 +141,89 @@ func (r *userReader) stmt(q string) (uintptr, error) {
 	return st, nil
 }
 
+// query runs q with args (strings and int64s) and calls row for each row
+// of its answer, which row reads with the reader's column methods.
+func (r *userReader) query(q string, args []any, row func(st uintptr) error) error {
+	st, err := r.stmt(q)
+	if err != nil {
+		return err
+	}
+	if err := r.bind(st, args); err != nil {
+		return err
+	}
+	defer sqlite3.Xsqlite3_reset(r.tls, st)
+	for {
+		switch rc := sqlite3.Xsqlite3_step(r.tls, st); rc {
+		case sqlite3.SQLITE_ROW:
+			if err := row(st); err != nil {
+				return err
+			}
+		case sqlite3.SQLITE_DONE:
+			return nil
+		default:
+			return r.err(rc)
+		}
+	}
+}
+
 // user runs q, whose two parameters are a pool and a key, and reads the
 // row's userCols.
 func (r *userReader) user(q, pool, key string) (storage.User, error) {
-	st, err := r.stmt(q)
-	if err != nil {
-		return storage.User{}, err
-	}
-	if err := r.bind(st, pool, key); err != nil {
-		return storage.User{}, err
-	}
-	defer sqlite3.Xsqlite3_reset(r.tls, st)
-	switch rc := sqlite3.Xsqlite3_step(r.tls, st); rc {
-	case sqlite3.SQLITE_ROW:
-	case sqlite3.SQLITE_DONE:
-		return storage.User{}, notFound(sql.ErrNoRows)
-	default:
-		return storage.User{}, r.err(rc)
-	}
 	var row userRow
-	u := &row.u
-	u.Seq = r.int(st, 0)
-	u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = r.text(st, 1), r.text(st, 2), r.text(st, 3), r.text(st, 4), r.text(st, 5)
-	row.enabled, row.attrs = r.int(st, 6), r.text(st, 7)
-	u.Password, u.Extra = r.blob(st, 8), r.blob(st, 9)
-	row.ae, row.ap, row.apr = r.nullText(st, 10), r.nullText(st, 11), r.nullText(st, 12)
-	for i := range row.f {
-		row.f[i] = r.nullText(st, 13+i)
+	found := false
+	err := r.query(q, []any{pool, key}, func(st uintptr) error {
+		found = true
+		u := &row.u
+		u.Seq = r.int(st, 0)
+		u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = r.text(st, 1), r.text(st, 2), r.text(st, 3), r.text(st, 4), r.text(st, 5)
+		row.enabled, row.attrs = r.int(st, 6), r.text(st, 7)
+		u.Password, u.Extra = r.blob(st, 8), r.blob(st, 9)
+		row.ae, row.ap, row.apr = r.nullText(st, 10), r.nullText(st, 11), r.nullText(st, 12)
+		for i := range row.f {
+			row.f[i] = r.nullText(st, 13+i)
+		}
+		row.created, row.mod, u.IdentityCount = r.int(st, 21), r.int(st, 22), int(r.int(st, 23))
+		return nil
+	})
+	switch {
+	case err != nil:
+		return storage.User{}, err
+	case !found:
+		return storage.User{}, notFound(sql.ErrNoRows)
 	}
-	row.created, row.mod, u.IdentityCount = r.int(st, 21), r.int(st, 22), int(r.int(st, 23))
 	return row.user()
 }
 
-// bind binds pool and key to st's two parameters from the connection's
-// buffer (SQLITE_STATIC: SQLite reads it where it is, until the next bind).
-func (r *userReader) bind(st uintptr, pool, key string) error {
-	n := len(pool) + len(key)
+// listedUsers runs q, a listing of listedUserCols and the filter column
+// fname, and converts its rows.
+func (r *userReader) listedUsers(q string, args []any, fname string) ([]storage.User, error) {
+	var out []storage.User
+	err := r.query(q, args, func(st uintptr) error {
+		row := userRow{fname: fname}
+		u := &row.u
+		u.Seq = r.int(st, 0)
+		u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = r.text(st, 1), r.text(st, 2), r.text(st, 3), r.text(st, 4), r.text(st, 5)
+		row.enabled, row.attrs = r.int(st, 6), r.text(st, 7)
+		row.ae, row.ap, row.apr = r.nullText(st, 8), r.nullText(st, 9), r.nullText(st, 10)
+		row.created, row.mod, u.IdentityCount = r.int(st, 11), r.int(st, 12), int(r.int(st, 13))
+		row.fv = r.nullText(st, 14)
+		v, err := row.user()
+		out = append(out, v)
+		return err
+	})
+	return out, err
+}
+
+// bind binds args to st's parameters, strings from the connection's
+// buffer (SQLITE_STATIC: SQLite reads them where they are, until the next
+// bind).
+func (r *userReader) bind(st uintptr, args []any) error {
+	n := 0
+	for _, a := range args {
+		if s, ok := a.(string); ok {
+			n += len(s)
+		}
+	}
 	if n > r.argCap || r.arg == 0 {
 		if r.arg != 0 {
 			libc.Xfree(r.tls, r.arg)
@@ -188,14 +235,24 @@ func (r *userReader) bind(st uintptr, pool, key string) error {
 		}
 		r.argCap = size
 	}
-	buf := unsafe.Slice((*byte)(cptr(r.arg)), r.argCap)
-	copy(buf, pool)
-	copy(buf[len(pool):], key)
-	if rc := sqlite3.Xsqlite3_bind_text(r.tls, st, 1, r.arg, int32(len(pool)), 0); rc != sqlite3.SQLITE_OK {
-		return r.err(rc)
-	}
-	if rc := sqlite3.Xsqlite3_bind_text(r.tls, st, 2, r.arg+uintptr(len(pool)), int32(len(key)), 0); rc != sqlite3.SQLITE_OK {
-		return r.err(rc)
+	buf, off := unsafe.Slice((*byte)(cptr(r.arg)), r.argCap), 0
+	for i, a := range args {
+		var rc int32
+		switch v := a.(type) {
+		case string:
+			copy(buf[off:], v)
+			rc = sqlite3.Xsqlite3_bind_text(r.tls, st, int32(i+1), r.arg+uintptr(off), int32(len(v)), 0)
+			off += len(v)
+		case int64:
+			rc = sqlite3.Xsqlite3_bind_int64(r.tls, st, int32(i+1), v)
+		case int:
+			rc = sqlite3.Xsqlite3_bind_int64(r.tls, st, int32(i+1), int64(v))
+		default:
+			return fmt.Errorf("sqlite: cannot bind %T", a)
+		}
+		if rc != sqlite3.SQLITE_OK {
+			return r.err(rc)
+		}
 	}
 	return nil
 }
@@ -231,16 +288,34 @@ func (r *userReader) blob(st uintptr, i int) []byte {
 	return append([]byte(nil), unsafe.Slice((*byte)(cptr(p)), n)...)
 }
 
+// get waits for an idle connection.
+func (rs *userReaders) get(ctx context.Context) (*userReader, error) {
+	select {
+	case r := <-rs.idle:
+		return r, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // user runs q (see userReader.user) on an idle connection.
 func (rs *userReaders) user(ctx context.Context, q, pool, key string) (storage.User, error) {
-	var r *userReader
-	select {
-	case r = <-rs.idle:
-	case <-ctx.Done():
-		return storage.User{}, ctx.Err()
+	r, err := rs.get(ctx)
+	if err != nil {
+		return storage.User{}, err
 	}
 	defer rs.put(r)
 	return r.user(q, pool, key)
+}
+
+// listedUsers runs q (see userReader.listedUsers) on an idle connection.
+func (rs *userReaders) listedUsers(ctx context.Context, q string, args []any, fname string) ([]storage.User, error) {
+	r, err := rs.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.put(r)
+	return r.listedUsers(q, args, fname)
 }
 
 func (rs *userReaders) put(r *userReader) {

@@ -56,6 +56,27 @@ func TestUserReadersReadWhatDatabaseSQLReads(t *testing.T) {
 			t.Fatalf("%v:\n got %+v\nwant %+v", lookup, got, want)
 		}
 	}
+	// Listings: without a filter, by each kind of filter, a page after a cursor.
+	for _, c := range []struct {
+		filter *storage.UserFilter
+		page   storage.Page
+	}{
+		{nil, storage.Page{}}, {nil, storage.Page{Limit: 1}}, {nil, storage.Page{After: 1}},
+		{&storage.UserFilter{Column: "email", Value: "z@example.com"}, storage.Page{}},
+		{&storage.UserFilter{Column: "name", Value: "Zo", Prefix: true}, storage.Page{}},
+		{&storage.UserFilter{Column: "username", Value: "plain"}, storage.Page{}},
+		{&storage.UserFilter{Column: "status", Value: "Disabled"}, storage.Page{Limit: 5}},
+		{&storage.UserFilter{Column: "email", Value: "nobody@example.com"}, storage.Page{}},
+	} {
+		got, err := s.ListUsers(ctx, "us-east-1_a", c.filter, c.page)
+		readers := s.userReaders
+		s.userReaders = nil
+		want, wantErr := s.ListUsers(ctx, "us-east-1_a", c.filter, c.page)
+		s.userReaders = readers
+		if err != nil || wantErr != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("ListUsers %+v %+v:\n got %+v, %v\nwant %+v, %v", c.filter, c.page, got, err, want, wantErr)
+		}
+	}
 	// A cancelled caller waiting for a connection gets its context's error.
 	for range cap(s.userReaders.idle) {
 		defer s.userReaders.put(<-s.userReaders.idle)

@@ -60,7 +60,8 @@ func storedFilter(u *storage.User) map[string]string {
 	return f
 }
 
-// userRow is a users row as userCols reads it, before its conversion.
+// userRow is a users row as userCols (or listedUserCols and a filter
+// column) reads it, before its conversion.
 type userRow struct {
 	u            storage.User
 	attrs        string
@@ -68,6 +69,9 @@ type userRow struct {
 	ae, ap, apr  sql.NullString
 	f            [8]sql.NullString
 	created, mod int64
+	// fname is the filter column a listing read as fv ("" for none).
+	fname string
+	fv    sql.NullString
 }
 
 func scanUser(row scanner) (storage.User, error) {
@@ -95,6 +99,9 @@ func (r *userRow) user() (storage.User, error) {
 		if r.f[i].Valid {
 			u.Filter[name] = r.f[i].String
 		}
+	}
+	if r.fname != "" && r.fv.Valid {
+		u.Filter[r.fname] = r.fv.String
 	}
 	u.Created, u.Modified = fromMS(r.created), fromMS(r.mod)
 	return u, nil
@@ -197,27 +204,14 @@ const listedUserCols = `seq, pool_id, sub, username, username_key, status, enabl
 
 // scanListedUser reads listedUserCols and the filter column.
 func scanListedUser(row scanner, filterName string) (storage.User, error) {
-	var u storage.User
-	var attrs string
-	var enabled int
-	var c, m int64
-	var ae, ap, apr, fv sql.NullString
-	err := row.Scan(&u.Seq, &u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &enabled, &attrs,
-		&ae, &ap, &apr, &c, &m, &u.IdentityCount, &fv)
+	r := userRow{fname: filterName}
+	u := &r.u
+	err := row.Scan(&u.Seq, &u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &r.enabled, &r.attrs,
+		&r.ae, &r.ap, &r.apr, &r.created, &r.mod, &u.IdentityCount, &r.fv)
 	if err != nil {
-		return u, err
+		return *u, err
 	}
-	u.Enabled = enabled != 0
-	if u.Attributes, err = decodeAttributes(attrs); err != nil {
-		return u, fmt.Errorf("user %s attributes: %w", u.Sub, err)
-	}
-	u.AliasEmail, u.AliasPhone, u.AliasPreferred = ae.String, ap.String, apr.String
-	u.Filter = map[string]string{"username": u.UsernameKey, "sub": u.Sub}
-	if filterName != "" && fv.Valid {
-		u.Filter[filterName] = fv.String
-	}
-	u.Created, u.Modified = fromMS(c), fromMS(m)
-	return u, nil
+	return r.user()
 }
 
 // ListUsers lists users in creation order, optionally filtered.
@@ -245,23 +239,39 @@ func (s *Store) ListUsers(ctx context.Context, poolID string, filter *storage.Us
 	}
 	q += ` ORDER BY seq LIMIT ?`
 	args = append(args, limitOf(page))
-	rows, err := s.read(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.User
-	for rows.Next() {
-		u, err := scanListedUser(rows, fname)
+	var users []storage.User
+	if s.userReaders != nil {
+		var err error
+		if users, err = s.userReaders.listedUsers(ctx, q, args, fname); err != nil {
+			return nil, err
+		}
+	} else {
+		rows, err := s.read(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}
-		if filter != nil && filter.Prefix && !strings.HasPrefix(u.Filter[filter.Column], filter.Value) {
-			continue
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanListedUser(rows, fname)
+			if err != nil {
+				return nil, err
+			}
+			users = append(users, u)
 		}
-		out = append(out, u)
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return out, rows.Err()
+	if filter == nil || !filter.Prefix {
+		return users, nil
+	}
+	out := users[:0]
+	for _, u := range users {
+		if strings.HasPrefix(u.Filter[filter.Column], filter.Value) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) getUserTx(ctx context.Context, tx *sql.Tx, poolID, sub string) (storage.User, error) {
