@@ -62,15 +62,14 @@ func openUserReader(path string) (*userReader, error) {
 		r.tls.Close()
 		return nil, err
 	}
-	defer libc.Xfree(r.tls, cpath)
 	pdb := libc.Xmalloc(r.tls, 8)
-	if pdb == 0 {
-		r.tls.Close()
-		return nil, errors.New("sqlite: out of memory")
+	rc := int32(sqlite3.SQLITE_NOMEM)
+	if pdb != 0 {
+		rc = sqlite3.Xsqlite3_open_v2(r.tls, cpath, pdb, sqlite3.SQLITE_OPEN_READONLY|sqlite3.SQLITE_OPEN_FULLMUTEX, 0)
+		r.db = *(*uintptr)(cptr(pdb))
+		libc.Xfree(r.tls, pdb)
 	}
-	rc := sqlite3.Xsqlite3_open_v2(r.tls, cpath, pdb, sqlite3.SQLITE_OPEN_READONLY|sqlite3.SQLITE_OPEN_FULLMUTEX, 0)
-	r.db = *(*uintptr)(cptr(pdb))
-	libc.Xfree(r.tls, pdb)
+	libc.Xfree(r.tls, cpath)
 	if rc != sqlite3.SQLITE_OK {
 		err := r.err(rc)
 		r.close()
