@@ -19,6 +19,24 @@ func TestConformanceSQLiteFile(t *testing.T) {
 	})
 }
 
+// openFileStore opens a SQLite file store in a temporary directory, closed
+// when the test ends, with the pool pool if it is not "".
+func openFileStore(t *testing.T, pool string) (*Store, context.Context) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if pool != "" {
+		if err := s.CreatePool(ctx, storage.Pool{ID: pool, Region: "us-east-1", Config: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, ctx
+}
+
 func TestConformanceSQLiteMemory(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) storage.Storage {
 		s, err := OpenSQLiteMemory(context.Background())

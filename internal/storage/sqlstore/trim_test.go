@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -14,16 +13,8 @@ import (
 // connections, trimming the allocator) while writers and readers are busy
 // loses nothing and breaks no statement under way.
 func TestReleaseMemoryWhileBusy(t *testing.T) {
-	ctx := context.Background()
-	s, err := OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, ctx := openFileStore(t, "us-east-1_a")
 	at := time.UnixMilli(1700000000000).UTC()
-	if err := s.CreatePool(ctx, storage.Pool{ID: "us-east-1_a", Region: "us-east-1", Config: []byte(`{}`), Created: at, Modified: at}); err != nil {
-		t.Fatal(err)
-	}
 	const workers, each = 4, 150
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)

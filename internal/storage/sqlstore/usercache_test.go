@@ -16,17 +16,9 @@ import (
 
 func openCached(t *testing.T) (*Store, context.Context) {
 	t.Helper()
-	ctx := context.Background()
-	s, err := OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, ctx := openFileStore(t, "us-east-1_c")
 	if s.users == nil {
 		t.Fatal("SQLite file store has no user cache")
-	}
-	if err := s.CreatePool(ctx, storage.Pool{ID: "us-east-1_c", Region: "us-east-1", Config: []byte(`{}`)}); err != nil {
-		t.Fatal(err)
 	}
 	return s, ctx
 }

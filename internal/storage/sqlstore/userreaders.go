@@ -172,10 +172,7 @@ func (r *userReader) user(q, pool, key string) (storage.User, error) {
 	found := false
 	err := r.query(q, []any{pool, key}, func(st uintptr) error {
 		found = true
-		u := &row.u
-		u.Seq = r.int(st, 0)
-		u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = r.text(st, 1), r.text(st, 2), r.text(st, 3), r.text(st, 4), r.text(st, 5)
-		row.enabled, row.attrs = r.int(st, 6), r.text(st, 7)
+		u := r.head(st, &row)
 		u.Password, u.Extra = r.blob(st, 8), r.blob(st, 9)
 		row.ae, row.ap, row.apr = r.nullText(st, 10), r.nullText(st, 11), r.nullText(st, 12)
 		for i := range row.f {
@@ -193,16 +190,23 @@ func (r *userReader) user(q, pool, key string) (storage.User, error) {
 	return row.user()
 }
 
+// head reads the eight columns userCols and listedUserCols begin with
+// (seq to attributes) into row, and answers row's user.
+func (r *userReader) head(st uintptr, row *userRow) *storage.User {
+	u := &row.u
+	u.Seq = r.int(st, 0)
+	u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = r.text(st, 1), r.text(st, 2), r.text(st, 3), r.text(st, 4), r.text(st, 5)
+	row.enabled, row.attrs = r.int(st, 6), r.text(st, 7)
+	return u
+}
+
 // listedUsers runs q, a listing of listedUserCols and the filter column
 // fname, and converts its rows.
 func (r *userReader) listedUsers(q string, args []any, fname string) ([]storage.User, error) {
 	var out []storage.User
 	err := r.query(q, args, func(st uintptr) error {
 		row := userRow{fname: fname}
-		u := &row.u
-		u.Seq = r.int(st, 0)
-		u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = r.text(st, 1), r.text(st, 2), r.text(st, 3), r.text(st, 4), r.text(st, 5)
-		row.enabled, row.attrs = r.int(st, 6), r.text(st, 7)
+		u := r.head(st, &row)
 		row.ae, row.ap, row.apr = r.nullText(st, 8), r.nullText(st, 9), r.nullText(st, 10)
 		row.created, row.mod, u.IdentityCount = r.int(st, 11), r.int(st, 12), int(r.int(st, 13))
 		row.fv = r.nullText(st, 14)

@@ -15,16 +15,8 @@ import (
 // every column, NULL or not, binary and large values included, and the same
 // not-found error.
 func TestUserReadersReadWhatDatabaseSQLReads(t *testing.T) {
-	ctx := context.Background()
-	s, err := OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, ctx := openFileStore(t, "us-east-1_a")
 	at := time.UnixMilli(1700000000123).UTC()
-	if err := s.CreatePool(ctx, storage.Pool{ID: "us-east-1_a", Region: "us-east-1", Config: []byte(`{}`), Created: at, Modified: at}); err != nil {
-		t.Fatal(err)
-	}
 	users := []storage.User{
 		{Sub: "s-plain", Username: "plain", UsernameKey: "plain", Status: "CONFIRMED", Enabled: true,
 			Attributes: []storage.Attribute{{Name: "email", Value: "p@example.com"}}, Filter: map[string]string{"email": "p@example.com"}},

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"context"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -13,12 +12,7 @@ import (
 // No write is answered before the WAL holding it has been fsynced, and a
 // failed fsync is reported to the writer, never hidden.
 func TestAnswerWaitsForFsync(t *testing.T) {
-	ctx := context.Background()
-	s, err := OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, ctx := openFileStore(t, "")
 	release := make(chan struct{})
 	var syncs atomic.Int32
 	var fail atomic.Bool
