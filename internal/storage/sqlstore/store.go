@@ -32,7 +32,8 @@ type Store struct {
 	reader *sql.DB // readers run beside the writer (WAL)
 	// readers is how many connections reader keeps (SQLite file only).
 	readers int
-	// userReaders answer GetUser (SQLite file only; nil otherwise).
+	// userReaders answer GetUser's lookups and ListUsers' listings (SQLite
+	// file only; nil otherwise).
 	userReaders *userReaders
 	wstmts      *stmtCache
 	rstmts      *stmtCache
@@ -95,7 +96,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	// Readers wait for a connection when all are busy; uncached reads of a
 	// large pool are slow enough that a few per core are needed. As many
-	// again serve GetUser alone (see userReaders).
+	// again serve user lookups and listings alone (see userReaders).
 	n := max(runtime.GOMAXPROCS(0)*2, 4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
