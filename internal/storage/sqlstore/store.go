@@ -256,9 +256,12 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 			_, err := s.txExec(ctx, tx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, version, time.Now().UnixMilli())
 			return err
 		}
-		if outer != nil {
+		switch {
+		case outer != nil:
 			err = apply(outer)
-		} else {
+		case strings.HasPrefix(string(body), foreignKeysOff):
+			err = s.txForeignKeysOff(ctx, apply)
+		default:
 			err = s.tx(ctx, apply)
 		}
 		if err != nil {
@@ -266,6 +269,46 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// foreignKeysOff starts a SQLite migration that rebuilds a table others
+// refer to: with foreign keys on, dropping the old table would delete (ON
+// DELETE CASCADE) every row that refers to it.
+const foreignKeysOff = "-- cognitod: foreign_keys off"
+
+// txForeignKeysOff runs fn in a write transaction on a connection with
+// foreign keys off (the pragma is ignored inside a transaction), and
+// commits only if every foreign key still holds.
+func (s *Store) txForeignKeysOff(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	broken := rows.Next()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	if broken {
+		return errors.New("a foreign key no longer holds")
+	}
+	return tx.Commit()
 }
 
 // tx runs fn in a write transaction, committing when it returns nil.
