@@ -76,10 +76,7 @@ func Run(ctx context.Context, o Options, w io.Writer) ([]Result, error) {
 		r := drive(ctx, op, o.Concurrency, o.Duration)
 		r.Scenario = sc.name
 		results = append(results, r)
-		fmt.Fprintf(w, "%-28s %10.0f %9s %9s %9s %8d\n", r.Scenario, r.OpsPerSec(), ms(r.P50), ms(r.P99), ms(r.P999), r.Errors)
-		if r.FirstErr != "" {
-			fmt.Fprintf(w, "%-28s first error: %s\n", "", r.FirstErr)
-		}
+		writeRow(w, r)
 	}
 	return results, nil
 }
@@ -141,4 +138,13 @@ func drive(ctx context.Context, op func(context.Context, int, int64) error, n in
 		r.FirstErr = v.(string)
 	}
 	return r
+}
+
+// writeRow writes one scenario's line of the report, and its first error
+// if it had any.
+func writeRow(w io.Writer, r Result) {
+	fmt.Fprintf(w, "%-28s %10.0f %9s %9s %9s %8d\n", r.Scenario, r.OpsPerSec(), ms(r.P50), ms(r.P99), ms(r.P999), r.Errors)
+	if r.FirstErr != "" {
+		fmt.Fprintf(w, "%-28s first error: %s\n", "", r.FirstErr)
+	}
 }

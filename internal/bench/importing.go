@@ -114,6 +114,7 @@ func BigPool(ctx context.Context, o Options, pool string, n int, w io.Writer) {
 			drive(ctx, sc.op, o.Concurrency, o.Warmup)
 		}
 		r := drive(ctx, sc.op, o.Concurrency, o.Duration)
-		fmt.Fprintf(w, "%-28s %10.0f %9s %9s %9s %8d\n", sc.name, r.OpsPerSec(), ms(r.P50), ms(r.P99), ms(r.P999), r.Errors)
+		r.Scenario = sc.name
+		writeRow(w, r)
 	}
 }
