@@ -134,7 +134,7 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 // Run serves until ctx is cancelled, then stops accepting, lets in-flight
 // calls finish and closes the database. banner receives the start-up lines.
 func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logger) error {
-	st, err := OpenStorage(ctx, c)
+	st, err := OpenStorage(sqlstore.WithMigrationLog(ctx, log), c)
 	if err != nil {
 		return fmt.Errorf("open storage: %w", err)
 	}

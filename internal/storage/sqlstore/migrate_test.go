@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -73,12 +75,16 @@ func TestMigrationRebuildsUsersKeepingIdentities(t *testing.T) {
 	}
 	old.Close()
 
+	var logged bytes.Buffer
 	ctx := context.Background()
-	s, err := OpenSQLite(ctx, dir)
+	s, err := OpenSQLite(WithMigrationLog(ctx, slog.New(slog.NewTextHandler(&logged, nil))), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if got := logged.String(); strings.Count(got, "migrating the database") != 1 || !strings.Contains(got, "0009_partial_alias_indexes.sql") {
+		t.Errorf("start-up log = %q, want one line naming migration 0009", got)
+	}
 	a, err := s.GetUser(ctx, "us-east-1_m", storage.UserLookup{Field: "alias_email", Value: "a@example.com"})
 	if err != nil || a.Username != "alice" || a.IdentityCount != 1 {
 		t.Fatalf("alice by alias after migration: %+v %v", a, err)
@@ -120,5 +126,18 @@ func TestMigrationRebuildsUsersKeepingIdentities(t *testing.T) {
 	var autoIndexes int
 	if err := s.writer.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE tbl_name = 'users' AND name LIKE 'sqlite_autoindex_%'`).Scan(&autoIndexes); err != nil || autoIndexes != 2 {
 		t.Fatalf("users has %d constraint indexes %v, want 2 (username, sub)", autoIndexes, err)
+	}
+}
+
+// A new database is made by the migrations too, but that is no news.
+func TestMigrationLogQuietOnNewDatabase(t *testing.T) {
+	var logged bytes.Buffer
+	s, err := OpenSQLite(WithMigrationLog(context.Background(), slog.New(slog.NewTextHandler(&logged, nil))), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if logged.Len() != 0 {
+		t.Errorf("log on a new database = %q, want nothing", logged.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -232,6 +233,15 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
+	q := s.writer.QueryRowContext
+	if outer != nil {
+		q = outer.QueryRowContext
+	}
+	var applied int
+	if err := q(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		return err
+	}
+	fresh := applied == 0
 	for _, name := range names {
 		num, _, _ := strings.Cut(name, "_")
 		version, err := strconv.Atoi(num)
@@ -249,6 +259,10 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 			}
 			if n > 0 {
 				return nil
+			}
+			if log, ok := ctx.Value(migrationLogKey{}).(*slog.Logger); ok && !fresh {
+				// Rebuilding a large table takes a while: say why start-up waits.
+				log.Info("migrating the database", "migration", name)
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("apply %s: %w", name, err)
@@ -269,6 +283,14 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+type migrationLogKey struct{}
+
+// WithMigrationLog makes the Open functions called with the context log
+// each migration they apply to an existing database.
+func WithMigrationLog(ctx context.Context, log *slog.Logger) context.Context {
+	return context.WithValue(ctx, migrationLogKey{}, log)
 }
 
 // foreignKeysOff starts a SQLite migration that rebuilds a table others
