@@ -172,6 +172,7 @@ const writerCacheKiB = 8 << 10
 
 // Close closes the database.
 func (s *Store) Close() error {
+	file := s.wal != nil // a SQLite file store, in WAL mode
 	s.stopCheckpointer()
 	s.stopCommitter()
 	if s.userReaders != nil {
@@ -181,11 +182,20 @@ func (s *Store) Close() error {
 	if s.rstmts != s.wstmts {
 		s.rstmts.close()
 	}
-	err := s.writer.Close()
+	var err error
 	if s.reader != s.writer {
-		if e := s.reader.Close(); err == nil {
-			err = e
-		}
+		err = s.reader.Close()
+	}
+	if file {
+		// The writer is the last connection: it copies what is left of the
+		// WAL into the database and empties it, so that the next start-up
+		// has no WAL to read (SQLite's own checkpoint on close does not run
+		// while another connection is open, and a read-only one closing last
+		// cannot run it).
+		_, _ = s.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	}
+	if e := s.writer.Close(); err == nil {
+		err = e
 	}
 	if s.unlock != nil {
 		s.unlock()
