@@ -243,15 +243,20 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
-	q := s.writer.QueryRowContext
+	// The versions already applied are read once, before any migration
+	// transaction: a migration applied long ago costs nothing at start-up
+	// (the foreign-keys-off path's check alone reads every row it covers).
+	// PostgreSQL reads them inside the outer transaction, under the
+	// migration lock; SQLite's data-directory lock keeps other processes out.
+	q := s.writer.QueryContext
 	if outer != nil {
-		q = outer.QueryRowContext
+		q = outer.QueryContext
 	}
-	var applied int
-	if err := q(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
+	applied, err := appliedVersions(ctx, q)
+	if err != nil {
 		return err
 	}
-	fresh := applied == 0
+	fresh := len(applied) == 0
 	for _, name := range names {
 		num, _, _ := strings.Cut(name, "_")
 		version, err := strconv.Atoi(num)
@@ -262,14 +267,10 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 		if err != nil {
 			return err
 		}
+		if applied[version] {
+			continue
+		}
 		apply := func(tx *sql.Tx) error {
-			var n int
-			if err := s.txRow(ctx, tx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
 			if log, ok := ctx.Value(migrationLogKey{}).(*slog.Logger); ok && !fresh {
 				// Rebuilding a large table takes a while: say why start-up waits.
 				log.Info("migrating the database", "migration", name)
@@ -293,6 +294,24 @@ func (s *Store) applyMigrations(ctx context.Context, outer *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// appliedVersions reads the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error)) (map[int]bool, error) {
+	rows, err := query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
 }
 
 type migrationLogKey struct{}
