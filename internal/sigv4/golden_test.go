@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,12 +81,20 @@ func TestGoldenSDKRequestsVerify(t *testing.T) {
 	for name, text := range goldenRequests(t) {
 		t.Run(name, func(t *testing.T) {
 			r, body := parseGolden(t, text)
-			got, err := goldenVerifier(r).Verify(r, body)
-			if err != nil {
-				t.Fatalf("valid %s request rejected: %v", name, err)
-			}
-			if got.Region != "us-east-1" || got.AccessKeyID != "AKIDEXAMPLE" {
-				t.Fatalf("verified = %+v", got)
+			v := goldenVerifier(r)
+			// Again with the cached key and its reused HMAC state, and
+			// after a failed verification has used them.
+			for i := 0; i < 3; i++ {
+				got, err := v.Verify(r, body)
+				if err != nil {
+					t.Fatalf("valid %s request rejected (verification %d): %v", name, i, err)
+				}
+				if got.Region != "us-east-1" || got.AccessKeyID != "AKIDEXAMPLE" {
+					t.Fatalf("verified = %+v", got)
+				}
+				if _, err := v.Verify(r, append(append([]byte(nil), body...), ' ')); err == nil {
+					t.Fatalf("%s: a changed body verified", name)
+				}
 			}
 		})
 	}
@@ -196,5 +206,23 @@ func TestVerifierKeyCacheFollowsSecret(t *testing.T) {
 	secret = "rotated-secret" // the server's key changed; the client's did not
 	if err := verify(); err == nil || err.Code != apierr.InvalidSignature {
 		t.Fatalf("old secret after rotation: %v", err)
+	}
+}
+
+// BenchmarkVerify measures one verification of a captured SDK request with
+// the signing key cached, as a server verifies every call.
+func BenchmarkVerify(b *testing.B) {
+	golden := goldenRequests(b)
+	for _, name := range slices.Sorted(maps.Keys(golden)) {
+		r, body := parseGolden(b, golden[name])
+		v := goldenVerifier(r)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(r, body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -21,14 +21,16 @@ type Signer struct {
 
 	mu      sync.Mutex
 	keyDate string
-	key     []byte
+	key     derivedKey
 }
 
-func (s *Signer) signingKey(date string) []byte {
+func (s *Signer) signingKey(date string) derivedKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.keyDate != date {
-		s.key, s.keyDate = DeriveKey(s.Secret, date, s.Region, s.Service), date
+		k := DeriveKey(s.Secret, date, s.Region, s.Service)
+		s.key = derivedKey{secret: s.Secret, key: k, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+		s.keyDate = date
 	}
 	return s.key
 }
@@ -46,7 +48,7 @@ func (s *Signer) Sign(r *http.Request, body []byte, now time.Time) {
 	creq := CanonicalRequest(r, names, body)
 	date := stamp[:8]
 	scope := date + "/" + s.Region + "/" + s.Service + "/aws4_request"
-	h := hmac.New(sha256.New, s.signingKey(date))
+	h := hmac.New(sha256.New, s.signingKey(date).key)
 	h.Write([]byte(StringToSign(stamp, scope, creq)))
 	r.Header.Set("Authorization", Algorithm+" Credential="+s.AccessKeyID+"/"+scope+", SignedHeaders="+strings.Join(names, ";")+", Signature="+hex.EncodeToString(h.Sum(nil)))
 }
@@ -60,17 +62,23 @@ const JSONContentType = "application/x-amz-json-1.1"
 // generator) needs, without an *http.Request.
 func (s *Signer) SignJSON(host, target string, body []byte, now time.Time) (stamp, authorization string) {
 	stamp = now.UTC().Format(amzDate)
-	sum := sha256.Sum256(body)
-	var b strings.Builder
-	b.Grow(256)
-	b.WriteString("POST\n/\n\ncontent-type:" + JSONContentType + "\nhost:" + host + "\nx-amz-date:" + stamp + "\nx-amz-target:" + target + "\n\n")
-	b.WriteString(signedJSONHeaders + "\n")
-	b.WriteString(hex.EncodeToString(sum[:]))
 	date := stamp[:8]
-	scope := date + "/" + s.Region + "/" + s.Service + "/aws4_request"
-	h := hmac.New(sha256.New, s.signingKey(date))
-	h.Write([]byte(StringToSign(stamp, scope, b.String())))
-	return stamp, Algorithm + " Credential=" + s.AccessKeyID + "/" + scope + ", SignedHeaders=" + signedJSONHeaders + ", Signature=" + hex.EncodeToString(h.Sum(nil))
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	creq := append(sc.buf[:0], "POST\n/\n\ncontent-type:"+JSONContentType+"\nhost:"...)
+	creq = append(creq, host...)
+	creq = append(creq, "\nx-amz-date:"...)
+	creq = append(creq, stamp...)
+	creq = append(creq, "\nx-amz-target:"...)
+	creq = append(creq, target...)
+	creq = append(creq, "\n\n"+signedJSONHeaders+"\n"...)
+	creq = sc.sha256Hex(creq, body)
+	scope := &Authorization{Date: date, Region: s.Region, Service: s.Service}
+	sts := appendStringToSign(sc, creq, stamp, scope, creq)
+	var sig [sha256.Size]byte
+	s.signingKey(date).sum(sig[:0], sts[len(creq):])
+	sc.buf = sts[:0]
+	return stamp, Algorithm + " Credential=" + s.AccessKeyID + "/" + scope.Scope() + ", SignedHeaders=" + signedJSONHeaders + ", Signature=" + hex.EncodeToString(sig[:])
 }
 
 const signedJSONHeaders = "content-type;host;x-amz-date;x-amz-target"

@@ -3,7 +3,9 @@ package sigv4
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
+	"hash"
 	"net/http"
 	"sort"
 	"strconv"
@@ -40,16 +42,48 @@ type keyScope struct{ accessKeyID, date, region, service string }
 type derivedKey struct {
 	secret string
 	key    []byte
+	// macs holds HMAC states keyed with key: hmac.New costs two hash
+	// setups and four allocations, a Reset of a used one neither.
+	macs *sync.Pool
+}
+
+// sum is the HMAC of data under the derived key, appended to dst.
+func (d derivedKey) sum(dst, data []byte) []byte {
+	h := d.macs.Get().(hash.Hash)
+	h.Reset()
+	h.Write(data)
+	dst = h.Sum(dst)
+	d.macs.Put(h)
+	return dst
+}
+
+// scratch is one verification's working memory, reused across requests
+// (a verification otherwise allocates a dozen strings and hashers).
+type scratch struct {
+	buf []byte
+	sha hash.Hash
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{buf: make([]byte, 0, 1024), sha: sha256.New()}
+}}
+
+// sha256Hex appends the lowercase hex SHA-256 of data to dst.
+func (sc *scratch) sha256Hex(dst, data []byte) []byte {
+	var sum [sha256.Size]byte
+	sc.sha.Reset()
+	sc.sha.Write(data)
+	return hex.AppendEncode(dst, sc.sha.Sum(sum[:0]))
 }
 
 // maxDerivedKeys bounds the cache (keys x regions x days in use).
 const maxDerivedKeys = 256
 
-func (v *Verifier) signingKey(id, secret, date, region, service string) []byte {
+func (v *Verifier) signingKey(id, secret, date, region, service string) derivedKey {
 	sc := keyScope{id, date, region, service}
 	if e, ok := v.keys.Load(sc); ok {
-		if d := e.(derivedKey); d.secret == secret {
-			return d.key
+		if d := e.(derivedKey); subtle.ConstantTimeCompare([]byte(d.secret), []byte(secret)) == 1 {
+			return d
 		}
 	}
 	k := DeriveKey(secret, date, region, service)
@@ -57,8 +91,9 @@ func (v *Verifier) signingKey(id, secret, date, region, service string) []byte {
 		v.keys.Clear()
 		v.nkeys.Store(1)
 	}
-	v.keys.Store(sc, derivedKey{secret: secret, key: k})
-	return k
+	d := derivedKey{secret: secret, key: k, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	v.keys.Store(sc, d)
+	return d
 }
 
 // Verified is what a valid signature establishes.
@@ -116,9 +151,15 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Verified, *apierr.Erro
 	if !hasSigned(auth.SignedHeaders, "host") {
 		return nil, apierr.New(apierr.InvalidSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
 	}
-	creq := CanonicalRequest(r, auth.SignedHeaders, body)
-	sts := StringToSign(dateHeader, auth.Scope(), creq)
-	want := mac(v.signingKey(auth.AccessKeyID, secret, auth.Date, auth.Region, auth.Service), sts)
+	key := v.signingKey(auth.AccessKeyID, secret, auth.Date, auth.Region, auth.Service)
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	// The buffer holds the canonical request, then the string to sign
+	// after it, then the signature: nothing else is allocated.
+	creq := appendCanonicalRequest(sc, sc.buf[:0], r, auth.SignedHeaders, body)
+	sts := appendStringToSign(sc, creq, dateHeader, auth, creq)
+	want := key.sum(sts[len(sts):], sts[len(creq):])
+	sc.buf = sts[:0]
 	if !hmac.Equal(want, auth.Signature) {
 		return nil, apierr.New(apierr.InvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
@@ -136,27 +177,40 @@ func hasSigned(names []string, name string) bool {
 
 // CanonicalRequest builds the canonical request over the signed headers.
 func CanonicalRequest(r *http.Request, signed []string, body []byte) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(canonicalURI(r))
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(r))
-	b.WriteByte('\n')
-	sorted := append([]string(nil), signed...)
-	sort.Strings(sorted)
-	for _, name := range sorted {
-		b.WriteString(name)
-		b.WriteByte(':')
-		b.WriteString(headerValue(r, name))
-		b.WriteByte('\n')
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.buf = appendCanonicalRequest(sc, sc.buf[:0], r, signed, body)
+	return string(sc.buf)
+}
+
+// appendCanonicalRequest appends the canonical request to dst.
+func appendCanonicalRequest(sc *scratch, dst []byte, r *http.Request, signed []string, body []byte) []byte {
+	dst = append(dst, r.Method...)
+	dst = append(dst, '\n')
+	dst = append(dst, canonicalURI(r)...)
+	dst = append(dst, '\n')
+	dst = append(dst, canonicalQuery(r)...)
+	dst = append(dst, '\n')
+	sorted := signed
+	if !sort.StringsAreSorted(sorted) { // clients send them sorted
+		sorted = append([]string(nil), signed...)
+		sort.Strings(sorted)
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(sorted, ";"))
-	b.WriteByte('\n')
-	sum := sha256.Sum256(body)
-	b.WriteString(hex.EncodeToString(sum[:]))
-	return b.String()
+	for _, name := range sorted {
+		dst = append(dst, name...)
+		dst = append(dst, ':')
+		dst = appendHeaderValue(dst, r, name)
+		dst = append(dst, '\n')
+	}
+	dst = append(dst, '\n')
+	for i, name := range sorted {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, name...)
+	}
+	dst = append(dst, '\n')
+	return sc.sha256Hex(dst, body)
 }
 
 func canonicalURI(r *http.Request) string {
@@ -204,29 +258,30 @@ func uriEncode(s string) string {
 	return b.String()
 }
 
-// headerValue is a header's canonical value: every value trimmed, inner runs
-// of spaces folded, joined by commas. Go moves Host and (sometimes)
-// Content-Length out of the header map, so they are read from the request.
-func headerValue(r *http.Request, name string) string {
+// appendHeaderValue appends a header's canonical value: every value
+// trimmed, inner runs of spaces folded, joined by commas. Go moves Host and
+// (sometimes) Content-Length out of the header map, so they are read from
+// the request.
+func appendHeaderValue(dst []byte, r *http.Request, name string) []byte {
 	var vals []string
 	switch name {
 	case "host":
-		vals = []string{r.Host}
+		return append(dst, trimAll(r.Host)...)
 	case "content-length":
 		vals = r.Header.Values("Content-Length")
 		if len(vals) == 0 && r.ContentLength >= 0 {
-			vals = []string{strconv.FormatInt(r.ContentLength, 10)}
+			return strconv.AppendInt(dst, r.ContentLength, 10)
 		}
 	default:
-		vals = append([]string(nil), r.Header.Values(name)...)
+		vals = r.Header.Values(name)
 	}
 	for i, v := range vals {
-		vals[i] = trimAll(v)
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, trimAll(v)...)
 	}
-	if len(vals) == 1 {
-		return vals[0]
-	}
-	return strings.Join(vals, ",")
+	return dst
 }
 
 // trimAll trims a header value and folds inner runs of spaces; most values
@@ -249,6 +304,22 @@ func trimAll(v string) string {
 func StringToSign(amzDate, scope, canonicalRequest string) string {
 	sum := sha256.Sum256([]byte(canonicalRequest))
 	return Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+}
+
+// appendStringToSign appends the string to sign of a canonical request to
+// dst; the scope is the Authorization header's.
+func appendStringToSign(sc *scratch, dst []byte, amzDate string, auth *Authorization, canonicalRequest []byte) []byte {
+	dst = append(dst, Algorithm...)
+	dst = append(dst, '\n')
+	dst = append(dst, amzDate...)
+	dst = append(dst, '\n')
+	dst = append(dst, auth.Date...)
+	dst = append(dst, '/')
+	dst = append(dst, auth.Region...)
+	dst = append(dst, '/')
+	dst = append(dst, auth.Service...)
+	dst = append(dst, "/aws4_request\n"...)
+	return sc.sha256Hex(dst, canonicalRequest)
 }
 
 // Sign derives the signing key and signs.
