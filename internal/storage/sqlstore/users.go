@@ -319,8 +319,15 @@ func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User)
 	if len(set) == 0 {
 		return nil
 	}
+	// A user read in this transaction has its row id: finding the row by it
+	// saves a descent of the (pool_id, sub) index on every update.
+	where := ` WHERE pool_id = ? AND sub = ?`
+	if u.Seq != 0 {
+		where = ` WHERE seq = ? AND pool_id = ? AND sub = ?`
+		args = append(args, u.Seq)
+	}
 	args = append(args, u.PoolID, u.Sub)
-	if err := mustAffect(s.txExec(ctx, tx, `UPDATE users SET `+strings.Join(set, ", ")+` WHERE pool_id = ? AND sub = ?`, args...)); err != nil {
+	if err := mustAffect(s.txExec(ctx, tx, `UPDATE users SET `+strings.Join(set, ", ")+where, args...)); err != nil {
 		return err
 	}
 	if s.users != nil {
