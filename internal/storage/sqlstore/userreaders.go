@@ -15,12 +15,13 @@ import (
 )
 
 // userReaders answer the reads of users rows (GetUser's lookup by a unique
-// key and ListUsers' listings) on read-only connections of their own,
-// through SQLite's C interface rather than database/sql: with a million
-// users most lookups miss the user cache, and database/sql with the driver
-// spent as much CPU per query as SQLite itself (column names and declared
-// types built for every query, the row's values boxed, converted and copied
-// twice). Everything else reads through database/sql.
+// key and ListUsers' listings) and the lookup of one identity, on read-only
+// connections of their own, through SQLite's C interface rather than
+// database/sql: with a million users most lookups miss the user cache, and
+// database/sql with the driver spent as much CPU per query as SQLite itself
+// (column names and declared types built for every query, the row's values
+// boxed, converted and copied twice). Everything else reads through
+// database/sql.
 //
 // One statement per connection and query text, prepared once; text
 // arguments are bound without a copy by SQLite from a buffer of the
@@ -190,6 +191,27 @@ func (r *userReader) user(q, pool, key string) (storage.User, error) {
 	return row.user()
 }
 
+// identity runs q, a lookup of one identity's identityCols, and reads
+// its row.
+func (r *userReader) identity(q string, args []any) (storage.Identity, error) {
+	var id storage.Identity
+	found := false
+	err := r.query(q, args, func(st uintptr) error {
+		found = true
+		id = storage.Identity{Seq: r.int(st, 0), PoolID: r.text(st, 1), ProviderName: r.text(st, 2), ProviderType: r.text(st, 3),
+			AttributeName: r.text(st, 4), Value: r.text(st, 5), UserSub: r.text(st, 6), Primary: r.int(st, 7) != 0,
+			Issuer: r.text(st, 8), Created: fromMS(r.int(st, 9))}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return storage.Identity{}, err
+	case !found:
+		return storage.Identity{}, notFound(sql.ErrNoRows)
+	}
+	return id, nil
+}
+
 // head reads the eight columns userCols and listedUserCols begin with
 // (seq to attributes) into row, and answers row's user.
 func (r *userReader) head(st uintptr, row *userRow) *storage.User {
@@ -309,6 +331,16 @@ func (rs *userReaders) user(ctx context.Context, q, pool, key string) (storage.U
 	}
 	defer rs.put(r)
 	return r.user(q, pool, key)
+}
+
+// identity runs q (see userReader.identity) on an idle connection.
+func (rs *userReaders) identity(ctx context.Context, q string, args []any) (storage.Identity, error) {
+	r, err := rs.get(ctx)
+	if err != nil {
+		return storage.Identity{}, err
+	}
+	defer rs.put(r)
+	return r.identity(q, args)
 }
 
 // listedUsers runs q (see userReader.listedUsers) on an idle connection.
