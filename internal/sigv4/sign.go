@@ -28,9 +28,7 @@ func (s *Signer) signingKey(date string) derivedKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.keyDate != date {
-		k := DeriveKey(s.Secret, date, s.Region, s.Service)
-		s.key = derivedKey{secret: s.Secret, key: k, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
-		s.keyDate = date
+		s.key, s.keyDate = newDerivedKey(s.Secret, DeriveKey(s.Secret, date, s.Region, s.Service)), date
 	}
 	return s.key
 }
@@ -64,7 +62,7 @@ func (s *Signer) SignJSON(host, target string, body []byte, now time.Time) (stam
 	stamp = now.UTC().Format(amzDate)
 	date := stamp[:8]
 	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	defer releaseScratch(sc)
 	creq := append(sc.buf[:0], "POST\n/\n\ncontent-type:"+JSONContentType+"\nhost:"...)
 	creq = append(creq, host...)
 	creq = append(creq, "\nx-amz-date:"...)

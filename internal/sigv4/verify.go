@@ -47,6 +47,10 @@ type derivedKey struct {
 	macs *sync.Pool
 }
 
+func newDerivedKey(secret string, key []byte) derivedKey {
+	return derivedKey{secret: secret, key: key, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
 // sum is the HMAC of data under the derived key, appended to dst.
 func (d derivedKey) sum(dst, data []byte) []byte {
 	h := d.macs.Get().(hash.Hash)
@@ -67,6 +71,14 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any {
 	return &scratch{buf: make([]byte, 0, 1024), sha: sha256.New()}
 }}
+
+// releaseScratch returns sc to the pool unless a large request grew its
+// buffer: the pool should not keep the largest request ever seen.
+func releaseScratch(sc *scratch) {
+	if cap(sc.buf) <= 64<<10 {
+		scratchPool.Put(sc)
+	}
+}
 
 // sha256Hex appends the lowercase hex SHA-256 of data to dst.
 func (sc *scratch) sha256Hex(dst, data []byte) []byte {
@@ -91,7 +103,7 @@ func (v *Verifier) signingKey(id, secret, date, region, service string) derivedK
 		v.keys.Clear()
 		v.nkeys.Store(1)
 	}
-	d := derivedKey{secret: secret, key: k, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	d := newDerivedKey(secret, k)
 	v.keys.Store(sc, d)
 	return d
 }
@@ -153,7 +165,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Verified, *apierr.Erro
 	}
 	key := v.signingKey(auth.AccessKeyID, secret, auth.Date, auth.Region, auth.Service)
 	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	defer releaseScratch(sc)
 	// The buffer holds the canonical request, then the string to sign
 	// after it, then the signature: nothing else is allocated.
 	creq := appendCanonicalRequest(sc, sc.buf[:0], r, auth.SignedHeaders, body)
@@ -178,7 +190,7 @@ func hasSigned(names []string, name string) bool {
 // CanonicalRequest builds the canonical request over the signed headers.
 func CanonicalRequest(r *http.Request, signed []string, body []byte) string {
 	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	defer releaseScratch(sc)
 	sc.buf = appendCanonicalRequest(sc, sc.buf[:0], r, signed, body)
 	return string(sc.buf)
 }
