@@ -216,6 +216,22 @@ func testIdentities(t *testing.T, s storage.Storage) {
 	refuse := errors.New("refused")
 	wantIs(t, s.LinkIdentity(ctx, ident("us-east-1_a", "g3", b.Sub, false), func(*storage.User, []storage.Identity) error { return refuse }), refuse)
 	wantIs(t, s.LinkIdentity(ctx, ident("us-east-1_a", "g4", "no-such-sub", false), nil), storage.ErrNotFound)
+	// GetIdentity answers every field as linked, an issuer or none.
+	oidc := ident("us-east-1_a", "o1", b.Sub, false)
+	oidc.ProviderName, oidc.ProviderType, oidc.AttributeName, oidc.Issuer = "Corp", "OIDC", "sub", "https://idp.example.com"
+	mustNil(t, s.LinkIdentity(ctx, oidc, nil))
+	for _, want := range []storage.Identity{oidc, ident("us-east-1_a", "g2", a.Sub, false)} {
+		got, err := s.GetIdentity(ctx, "us-east-1_a", want.ProviderName, want.AttributeName, want.Value)
+		mustNil(t, err)
+		if got.Seq == 0 || !got.Created.Equal(want.Created) {
+			t.Fatalf("GetIdentity(%s) seq %d created %v", want.Value, got.Seq, got.Created)
+		}
+		got.Seq, got.Created = 0, want.Created
+		if got != want {
+			t.Fatalf("GetIdentity(%s) = %+v, want %+v", want.Value, got, want)
+		}
+	}
+	mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Corp", "sub", "o1", nil))
 	ids, err := s.ListIdentities(ctx, "us-east-1_a", []string{a.Sub, b.Sub})
 	mustNil(t, err)
 	if len(ids[a.Sub]) != 2 || ids[a.Sub][0].Value != "g1" || len(ids[b.Sub]) != 0 || !ids[a.Sub][0].Created.Equal(at) {
