@@ -144,6 +144,28 @@ func testUsers(t *testing.T, s storage.Storage) {
 	if got.Enabled || len(got.Attributes) != 2 || !got.Modified.Equal(later) {
 		t.Fatalf("after update: %+v", got)
 	}
+	// A listing reads the stored rows (a lookup may be answered from a
+	// cache): an update that leaves the attributes alone keeps them, and a
+	// value changed in place is written.
+	stored := func() storage.User {
+		t.Helper()
+		all, err := s.ListUsers(ctx, "us-east-1_a", nil, storage.Page{Limit: 10})
+		mustNil(t, err)
+		if len(all) != 1 {
+			t.Fatalf("listed %d users", len(all))
+		}
+		return all[0]
+	}
+	_, err = s.UpdateUser(ctx, "us-east-1_a", u.Sub, func(u *storage.User) error { u.Status = "RESET_REQUIRED"; return nil })
+	mustNil(t, err)
+	if st := stored(); st.Status != "RESET_REQUIRED" || len(st.Attributes) != 2 || st.Attributes[1] != (storage.Attribute{Name: "name", Value: "Alice"}) {
+		t.Fatalf("stored after a status change: %+v", st)
+	}
+	_, err = s.UpdateUser(ctx, "us-east-1_a", u.Sub, func(u *storage.User) error { u.Attributes[1].Value = "Alicia"; return nil })
+	mustNil(t, err)
+	if st := stored(); len(st.Attributes) != 2 || st.Attributes[1].Value != "Alicia" {
+		t.Fatalf("stored after an attribute changed in place: %+v", st)
+	}
 	_, err = s.UpdateUser(ctx, "us-east-1_a", "nope", func(*storage.User) error { return nil })
 	wantIs(t, err, storage.ErrNotFound)
 	mustNil(t, s.DeleteUser(ctx, "us-east-1_a", u.Sub))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cognitod/cognitod/internal/storage"
@@ -115,17 +116,27 @@ func userArgs(u *storage.User) ([]any, error) {
 	if u.Attributes == nil {
 		attrs = []byte("[]")
 	}
+	return userArgsWith(u, string(attrs)), nil
+}
+
+// userArgsWith is userArgs with the attributes column given.
+func userArgsWith(u *storage.User, attrs any) []any {
 	enabled := 0
 	if u.Enabled {
 		enabled = 1
 	}
 	f := u.Filter
-	return []any{u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status, enabled, string(attrs), u.Password, u.Extra,
+	return []any{u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status, enabled, attrs, u.Password, u.Extra,
 		nullable(u.AliasEmail), nullable(u.AliasPhone), nullable(u.AliasPreferred),
 		nullable(f["email"]), nullable(f["phone_number"]), nullable(f["name"]), nullable(f["given_name"]),
 		nullable(f["family_name"]), nullable(f["preferred_username"]), nullable(f["cognito:user_status"]), nullable(f["status"]),
-		ms(u.Created), ms(u.Modified)}, nil
+		ms(u.Created), ms(u.Modified)}
 }
+
+// unchangedAttrs stands for the attributes column in both rows that
+// putUserTx compares when the attributes are the same: no JSON is made
+// for a write that does not change them (links, unlinks, status changes).
+type unchangedAttrs struct{}
 
 // CreateUser stores a new user and its own identities in one transaction; a
 // taken username, sub, alias or identity answers a *storage.UniqueError.
@@ -296,13 +307,15 @@ var updatableUserColumns = []string{"username", "username_key", "status", "enabl
 // in this transaction): setting an indexed column, even to its own value,
 // makes the engine rewrite that index's entry, and users have many indexes.
 func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User) error {
-	before, err := userArgs(old)
-	if err != nil {
-		return err
-	}
-	after, err := userArgs(u)
-	if err != nil {
-		return err
+	var before, after []any
+	if slices.Equal(old.Attributes, u.Attributes) { // nil and empty are both stored as []
+		before, after = userArgsWith(old, unchangedAttrs{}), userArgsWith(u, unchangedAttrs{})
+	} else {
+		var err error
+		if after, err = userArgs(u); err != nil {
+			return err
+		}
+		before = userArgsWith(old, nil) // differs from any JSON text
 	}
 	var set []string
 	var args []any
