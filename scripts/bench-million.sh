@@ -27,7 +27,7 @@ rss() { echo "resident memory $1: $(( $(ps -o rss= -p "$pid") / 1024 )) MB"; }
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data" "$(dirname "$bin")"' EXIT
 
 start
-out=$("$bin" bench --endpoint "http://$addr" --duration 10s --warmup 2s --import 1000000)
+out=$("$bin" bench --endpoint "http://$addr" --server-pid "$pid" --duration 10s --warmup 2s --import 1000000)
 echo "$out"
 pool=$(sed -n 's/^import of [0-9]* users into \([^:]*\):.*/\1/p' <<<"$out")
 rss "after the import and reads"
@@ -44,9 +44,9 @@ echo "start-up to /readyz with a million users: $(awk "BEGIN{print $t1 - $t0}") 
 ops() { awk '$1 == "AdminGetUser" {print $2}' <<<"$1"; }
 ratios=()
 for round in 1 2 3; do
-  big=$("$bin" bench --endpoint "http://$addr" --duration 10s --warmup 2s --import 1000000 --pool "$pool")
+  big=$("$bin" bench --endpoint "http://$addr" --server-pid "$pid" --duration 10s --warmup 2s --import 1000000 --pool "$pool")
   echo "$big"
-  small=$("$bin" bench --endpoint "http://$addr" --duration 10s --warmup 2s --scenarios "AdminGetUser")
+  small=$("$bin" bench --endpoint "http://$addr" --server-pid "$pid" --duration 10s --warmup 2s --scenarios "AdminGetUser")
   echo "$small"
   r=$(awk "BEGIN{printf \"%.2f\", $(ops "$small") / $(ops "$big")}")
   ratios+=("$r")

@@ -27,6 +27,7 @@ func runBench(ctx context.Context, args []string) error {
 	bigPool := fs.String("pool", "", "with --import N: measure this existing pool of N imported users instead of importing again")
 	importN := fs.Int("import", 0, "instead of the scenarios: bulk-import this many users, then measure AdminGetUser and ListUsers on that pool")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file")
+	serverPID := fs.Int("server-pid", 0, "process id of the server at --endpoint, on this machine: the report adds its CPU time per call (Linux)")
 	only := fs.String("scenarios", "", "comma-separated scenarios (default all): "+strings.Join(bench.Names(), ", "))
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,7 +72,7 @@ func runBench(ctx context.Context, args []string) error {
 		}
 	}
 	o := bench.Options{Endpoint: url, Region: *region, AccessKey: key, SecretKey: secret,
-		Concurrency: *conc, Duration: *dur, Warmup: *warm, Users: *users, Scenarios: list}
+		Concurrency: *conc, Duration: *dur, Warmup: *warm, Users: *users, Scenarios: list, ServerPID: *serverPID}
 	if *importN > 0 && *bigPool != "" {
 		bench.BigPool(ctx, o, *bigPool, *importN, os.Stdout)
 		return nil

@@ -22,6 +22,9 @@ type Options struct {
 	Warmup      time.Duration
 	Users       int
 	Scenarios   []string
+	// ServerPID is the measured server's process on this machine (0 if
+	// unknown): its CPU time per call is reported.
+	ServerPID int
 }
 
 // Result is one scenario's figures.
@@ -34,6 +37,8 @@ type Result struct {
 	P99      time.Duration
 	P999     time.Duration
 	FirstErr string
+	// CPUPerOp is the server's CPU time per call, 0 if not known.
+	CPUPerOp time.Duration
 }
 
 // OpsPerSec is the throughput.
@@ -59,7 +64,7 @@ func Names() []string {
 func Run(ctx context.Context, o Options, w io.Writer) ([]Result, error) {
 	c := newCaller(o.Endpoint, o.Region, o.AccessKey, o.SecretKey, o.Concurrency)
 	fmt.Fprintf(w, "endpoint %s, %d connections, %s per scenario (after %s warm-up), %d users per pool\n\n", o.Endpoint, o.Concurrency, o.Duration, o.Warmup, o.Users)
-	fmt.Fprintf(w, "%-28s %10s %9s %9s %9s %8s\n", "scenario", "ops/s", "p50", "p99", "p99.9", "errors")
+	writeHeader(w)
 	var results []Result
 	for _, sc := range scenarios {
 		if len(o.Scenarios) > 0 && !containsFold(o.Scenarios, sc.name) {
@@ -70,11 +75,7 @@ func Run(ctx context.Context, o Options, w io.Writer) ([]Result, error) {
 			fmt.Fprintf(w, "%-28s setup failed: %v\n", sc.name, err)
 			continue
 		}
-		if o.Warmup > 0 {
-			drive(ctx, op, o.Concurrency, o.Warmup)
-		}
-		r := drive(ctx, op, o.Concurrency, o.Duration)
-		r.Scenario = sc.name
+		r := measure(ctx, o, sc.name, op)
 		results = append(results, r)
 		writeRow(w, r)
 	}
@@ -140,10 +141,19 @@ func drive(ctx context.Context, op func(context.Context, int, int64) error, n in
 	return r
 }
 
+// writeHeader writes the column names of writeRow's lines.
+func writeHeader(w io.Writer) {
+	fmt.Fprintf(w, "%-28s %10s %9s %9s %9s %8s %12s\n", "scenario", "ops/s", "p50", "p99", "p99.9", "errors", "server CPU")
+}
+
 // writeRow writes one scenario's line of the report, and its first error
 // if it had any.
 func writeRow(w io.Writer, r Result) {
-	fmt.Fprintf(w, "%-28s %10.0f %9s %9s %9s %8d\n", r.Scenario, r.OpsPerSec(), ms(r.P50), ms(r.P99), ms(r.P999), r.Errors)
+	cpu := "-"
+	if r.CPUPerOp > 0 {
+		cpu = fmt.Sprintf("%dus/op", r.CPUPerOp.Microseconds())
+	}
+	fmt.Fprintf(w, "%-28s %10.0f %9s %9s %9s %8d %12s\n", r.Scenario, r.OpsPerSec(), ms(r.P50), ms(r.P99), ms(r.P999), r.Errors, cpu)
 	if r.FirstErr != "" {
 		fmt.Fprintf(w, "%-28s first error: %s\n", "", r.FirstErr)
 	}

@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +36,9 @@ func TestScenariosAgainstCognitod(t *testing.T) {
 		if strings.Contains(name, "password") {
 			d = 5 * time.Second
 		}
+		// The server runs in this process: its CPU time is this process's.
 		r, err := Run(ctx, Options{Endpoint: url, Region: "us-east-1", AccessKey: "AKIDBENCHTEST", SecretKey: "bench-test-secret",
-			Concurrency: 4, Duration: d, Users: 10, Scenarios: []string{name}}, &out)
+			Concurrency: 4, Duration: d, Users: 10, Scenarios: []string{name}, ServerPID: os.Getpid()}, &out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,6 +54,9 @@ func TestScenariosAgainstCognitod(t *testing.T) {
 		if !strings.Contains(out.String(), r.Scenario) {
 			t.Errorf("report has no row for %s", r.Scenario)
 		}
+		if _, procfs := processCPU(os.Getpid()); procfs && (r.CPUPerOp <= 0 || !strings.Contains(out.String(), fmt.Sprintf("%dus/op", r.CPUPerOp.Microseconds()))) {
+			t.Errorf("%s: server CPU per call %v, report:\n%s", r.Scenario, r.CPUPerOp, out.String())
+		}
 	}
 
 	// A wrong secret is refused by the server, and the run says so.
@@ -59,5 +65,28 @@ func TestScenariosAgainstCognitod(t *testing.T) {
 		Concurrency: 1, Duration: 50 * time.Millisecond, Users: 1, Scenarios: []string{"AdminGetUser"}}, &out)
 	if len(bad) != 0 || !strings.Contains(out.String(), "InvalidSignatureException") {
 		t.Fatalf("run with a wrong secret: %v\n%s", bad, out.String())
+	}
+}
+
+// processCPU reads what the kernel counts: it grows with work done, and a
+// process that does not exist has none.
+func TestProcessCPU(t *testing.T) {
+	before, ok := processCPU(os.Getpid())
+	if !ok {
+		t.Skip("no /proc here")
+	}
+	// Spin until the count has grown by 50 ms: on a loaded machine that
+	// takes longer than 50 ms, but not ten seconds.
+	for start := time.Now(); ; {
+		after, _ := processCPU(os.Getpid())
+		if after-before >= 50*time.Millisecond {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("10 s of spinning counted as %v", after-before)
+		}
+	}
+	if _, ok := processCPU(1 << 30); ok {
+		t.Fatal("CPU time of a process that does not exist")
 	}
 }

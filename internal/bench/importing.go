@@ -105,16 +105,12 @@ func BigPool(ctx context.Context, o Options, pool string, n int, w io.Writer) {
 		}
 		return nil
 	}
-	fmt.Fprintf(w, "\npool of %d users:\n%-28s %10s %9s %9s %9s %8s\n", n, "scenario", "ops/s", "p50", "p99", "p99.9", "errors")
+	fmt.Fprintf(w, "\npool of %d users:\n", n)
+	writeHeader(w)
 	for _, sc := range []struct {
 		name string
 		op   func(context.Context, int, int64) error
 	}{{"AdminGetUser", get}, {"ListUsers email filter", list}} {
-		if o.Warmup > 0 {
-			drive(ctx, sc.op, o.Concurrency, o.Warmup)
-		}
-		r := drive(ctx, sc.op, o.Concurrency, o.Duration)
-		r.Scenario = sc.name
-		writeRow(w, r)
+		writeRow(w, measure(ctx, o, sc.name, sc.op))
 	}
 }

@@ -17,6 +17,7 @@ import (
 type Peer struct {
 	Name     string
 	Endpoint string
+	PID      int // its process, whose CPU time the report charges to its calls
 	stop     func()
 }
 
@@ -46,7 +47,7 @@ func start(name string, cmd *exec.Cmd, endpoint string) (*Peer, error) {
 		resp, err := http.Post(endpoint+"/", "application/x-amz-json-1.1", nil)
 		if err == nil {
 			resp.Body.Close()
-			return &Peer{Name: name, Endpoint: endpoint, stop: stop}, nil
+			return &Peer{Name: name, Endpoint: endpoint, PID: cmd.Process.Pid, stop: stop}, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -108,7 +109,7 @@ func Compare(ctx context.Context, o Options, peers []*Peer, w io.Writer) error {
 	theirs := map[string][]Result{}
 	for _, p := range peers {
 		po := o
-		po.Endpoint = p.Endpoint
+		po.Endpoint, po.ServerPID = p.Endpoint, p.PID
 		fmt.Fprintf(w, "\n%s:\n", p.Name)
 		r, err := Run(ctx, po, w)
 		if err != nil {
@@ -116,7 +117,20 @@ func Compare(ctx context.Context, o Options, peers []*Peer, w io.Writer) error {
 		}
 		theirs[p.Name] = r
 	}
-	fmt.Fprintf(w, "\ncognitod throughput / peer throughput (scenarios the peer answers without errors):\n%-28s", "scenario")
+	writeRatios(w, "cognitod throughput / peer throughput (scenarios the peer answers without errors):", own, peers, theirs,
+		func(mine, theirs Result) (float64, bool) { return mine.OpsPerSec() / theirs.OpsPerSec(), true })
+	if o.ServerPID > 0 {
+		writeRatios(w, "peer server CPU per call / cognitod's:", own, peers, theirs, func(mine, theirs Result) (float64, bool) {
+			return float64(theirs.CPUPerOp) / float64(mine.CPUPerOp), mine.CPUPerOp > 0 && theirs.CPUPerOp > 0
+		})
+	}
+	return nil
+}
+
+// writeRatios writes a table of ratio(cognitod's result, the peer's) per
+// scenario and peer, for the scenarios the peer answers without errors.
+func writeRatios(w io.Writer, title string, own []Result, peers []*Peer, theirs map[string][]Result, ratio func(mine, theirs Result) (float64, bool)) {
+	fmt.Fprintf(w, "\n%s\n%-28s", title, "scenario")
 	for _, p := range peers {
 		fmt.Fprintf(w, " %14s", p.Name)
 	}
@@ -127,12 +141,14 @@ func Compare(ctx context.Context, o Options, peers []*Peer, w io.Writer) error {
 			cell := "unsupported"
 			for _, r := range theirs[p.Name] {
 				if r.Scenario == mine.Scenario && r.Ops > 0 && r.Errors < r.Ops/2 {
-					cell = fmt.Sprintf("%.1fx", mine.OpsPerSec()/r.OpsPerSec())
+					cell = "-"
+					if x, ok := ratio(mine, r); ok {
+						cell = fmt.Sprintf("%.1fx", x)
+					}
 				}
 			}
 			fmt.Fprintf(w, " %14s", cell)
 		}
 		fmt.Fprintln(w)
 	}
-	return nil
 }
