@@ -93,6 +93,21 @@ func containsFold(list []string, s string) bool {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 
+// measure warms op up, then drives it for the measured time and, when the
+// server's process is known, charges the server's CPU time to the calls.
+func measure(ctx context.Context, o Options, name string, op func(context.Context, int, int64) error) Result {
+	if o.Warmup > 0 {
+		drive(ctx, op, o.Concurrency, o.Warmup)
+	}
+	before, known := processCPU(o.ServerPID)
+	r := drive(ctx, op, o.Concurrency, o.Duration)
+	r.Scenario = name
+	if after, ok := processCPU(o.ServerPID); known && ok && r.Ops > 0 {
+		r.CPUPerOp = (after - before) / time.Duration(r.Ops)
+	}
+	return r
+}
+
 // drive runs op on n workers for d and measures every call.
 func drive(ctx context.Context, op func(context.Context, int, int64) error, n int, d time.Duration) Result {
 	ctx, cancel := context.WithTimeout(ctx, d)

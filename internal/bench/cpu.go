@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"os"
 	"strconv"
 	"strings"
@@ -42,19 +41,4 @@ func processCPU(pid int) (cpu time.Duration, ok bool) {
 		return 0, false
 	}
 	return time.Duration(utime+stime) * time.Second / userHZ, true
-}
-
-// measure warms op up, then drives it for the measured time and, when the
-// server's process is known, charges the server's CPU time to the calls.
-func measure(ctx context.Context, o Options, name string, op func(context.Context, int, int64) error) Result {
-	if o.Warmup > 0 {
-		drive(ctx, op, o.Concurrency, o.Warmup)
-	}
-	before, known := processCPU(o.ServerPID)
-	r := drive(ctx, op, o.Concurrency, o.Duration)
-	r.Scenario = name
-	if after, ok := processCPU(o.ServerPID); known && ok && r.Ops > 0 {
-		r.CPUPerOp = (after - before) / time.Duration(r.Ops)
-	}
-	return r
 }
