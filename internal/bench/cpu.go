@@ -12,7 +12,7 @@ import (
 // less, so the report gives both when it knows the server's process.
 
 // userHZ is the unit of the times in /proc/<pid>/stat: Linux reports them in
-// USER_HZ, 100 on every architecture it runs on.
+// USER_HZ, which is 100 on every architecture Go supports.
 const userHZ = 100
 
 // processCPU answers the user and system CPU time process pid has used so
