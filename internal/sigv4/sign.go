@@ -1,7 +1,6 @@
 package sigv4
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -43,12 +42,22 @@ func (s *Signer) Sign(r *http.Request, body []byte, now time.Time) {
 		names = append(names, strings.ToLower(k))
 	}
 	sort.Strings(names)
-	creq := CanonicalRequest(r, names, body)
-	date := stamp[:8]
-	scope := date + "/" + s.Region + "/" + s.Service + "/aws4_request"
-	h := hmac.New(sha256.New, s.signingKey(date).key)
-	h.Write([]byte(StringToSign(stamp, scope, creq)))
-	r.Header.Set("Authorization", Algorithm+" Credential="+s.AccessKeyID+"/"+scope+", SignedHeaders="+strings.Join(names, ";")+", Signature="+hex.EncodeToString(h.Sum(nil)))
+	sc := scratchPool.Get().(*scratch)
+	defer releaseScratch(sc)
+	creq := appendCanonicalRequest(sc, sc.buf[:0], r, names, body)
+	scope := &Authorization{Date: stamp[:8], Region: s.Region, Service: s.Service}
+	sig := s.signature(sc, creq, stamp, scope)
+	r.Header.Set("Authorization", Algorithm+" Credential="+s.AccessKeyID+"/"+scope.Scope()+", SignedHeaders="+strings.Join(names, ";")+", Signature="+sig)
+}
+
+// signature is the hex signature of a canonical request made at stamp
+// (built in sc's buffer) for scope.
+func (s *Signer) signature(sc *scratch, creq []byte, stamp string, scope *Authorization) string {
+	sts := appendStringToSign(sc, creq, stamp, scope, creq)
+	var sig [sha256.Size]byte
+	s.signingKey(scope.Date).sum(sig[:0], sts[len(creq):])
+	sc.buf = sts[:0]
+	return hex.EncodeToString(sig[:])
 }
 
 // JSONContentType is the content type of cognito-idp calls.
@@ -60,7 +69,6 @@ const JSONContentType = "application/x-amz-json-1.1"
 // generator) needs, without an *http.Request.
 func (s *Signer) SignJSON(host, target string, body []byte, now time.Time) (stamp, authorization string) {
 	stamp = now.UTC().Format(amzDate)
-	date := stamp[:8]
 	sc := scratchPool.Get().(*scratch)
 	defer releaseScratch(sc)
 	creq := append(sc.buf[:0], "POST\n/\n\ncontent-type:"+JSONContentType+"\nhost:"...)
@@ -71,12 +79,8 @@ func (s *Signer) SignJSON(host, target string, body []byte, now time.Time) (stam
 	creq = append(creq, target...)
 	creq = append(creq, "\n\n"+signedJSONHeaders+"\n"...)
 	creq = sc.sha256Hex(creq, body)
-	scope := &Authorization{Date: date, Region: s.Region, Service: s.Service}
-	sts := appendStringToSign(sc, creq, stamp, scope, creq)
-	var sig [sha256.Size]byte
-	s.signingKey(date).sum(sig[:0], sts[len(creq):])
-	sc.buf = sts[:0]
-	return stamp, Algorithm + " Credential=" + s.AccessKeyID + "/" + scope.Scope() + ", SignedHeaders=" + signedJSONHeaders + ", Signature=" + hex.EncodeToString(sig[:])
+	scope := &Authorization{Date: stamp[:8], Region: s.Region, Service: s.Service}
+	return stamp, Algorithm + " Credential=" + s.AccessKeyID + "/" + scope.Scope() + ", SignedHeaders=" + signedJSONHeaders + ", Signature=" + s.signature(sc, creq, stamp, scope)
 }
 
 const signedJSONHeaders = "content-type;host;x-amz-date;x-amz-target"

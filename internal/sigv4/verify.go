@@ -187,14 +187,6 @@ func hasSigned(names []string, name string) bool {
 	return false
 }
 
-// CanonicalRequest builds the canonical request over the signed headers.
-func CanonicalRequest(r *http.Request, signed []string, body []byte) string {
-	sc := scratchPool.Get().(*scratch)
-	defer releaseScratch(sc)
-	sc.buf = appendCanonicalRequest(sc, sc.buf[:0], r, signed, body)
-	return string(sc.buf)
-}
-
 // appendCanonicalRequest appends the canonical request to dst.
 func appendCanonicalRequest(sc *scratch, dst []byte, r *http.Request, signed []string, body []byte) []byte {
 	dst = append(dst, r.Method...)
@@ -310,12 +302,6 @@ func trimAll(v string) string {
 		return v
 	}
 	return strings.Join(strings.Fields(v), " ")
-}
-
-// StringToSign is the SigV4 string to sign.
-func StringToSign(amzDate, scope, canonicalRequest string) string {
-	sum := sha256.Sum256([]byte(canonicalRequest))
-	return Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
 }
 
 // appendStringToSign appends the string to sign of a canonical request to

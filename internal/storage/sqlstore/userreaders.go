@@ -170,9 +170,7 @@ func (r *userReader) query(q string, args []any, row func(st uintptr) error) err
 // row's userCols.
 func (r *userReader) user(q, pool, key string) (storage.User, error) {
 	var row userRow
-	found := false
-	err := r.query(q, []any{pool, key}, func(st uintptr) error {
-		found = true
+	err := r.queryOne(q, []any{pool, key}, func(st uintptr) {
 		u := r.head(st, &row)
 		u.Password, u.Extra = r.blob(st, 8), r.blob(st, 9)
 		row.ae, row.ap, row.apr = r.nullText(st, 10), r.nullText(st, 11), r.nullText(st, 12)
@@ -180,13 +178,9 @@ func (r *userReader) user(q, pool, key string) (storage.User, error) {
 			row.f[i] = r.nullText(st, 13+i)
 		}
 		row.created, row.mod, u.IdentityCount = r.int(st, 21), r.int(st, 22), int(r.int(st, 23))
-		return nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return storage.User{}, err
-	case !found:
-		return storage.User{}, notFound(sql.ErrNoRows)
 	}
 	return row.user()
 }
@@ -195,21 +189,27 @@ func (r *userReader) user(q, pool, key string) (storage.User, error) {
 // its row.
 func (r *userReader) identity(q string, args []any) (storage.Identity, error) {
 	var id storage.Identity
-	found := false
-	err := r.query(q, args, func(st uintptr) error {
-		found = true
+	err := r.queryOne(q, args, func(st uintptr) {
 		id = storage.Identity{Seq: r.int(st, 0), PoolID: r.text(st, 1), ProviderName: r.text(st, 2), ProviderType: r.text(st, 3),
 			AttributeName: r.text(st, 4), Value: r.text(st, 5), UserSub: r.text(st, 6), Primary: r.int(st, 7) != 0,
 			Issuer: r.text(st, 8), Created: fromMS(r.int(st, 9))}
+	})
+	return id, err
+}
+
+// queryOne runs q, a lookup of at most one row, and calls read for the
+// row; no row answers storage.ErrNotFound.
+func (r *userReader) queryOne(q string, args []any, read func(st uintptr)) error {
+	found := false
+	err := r.query(q, args, func(st uintptr) error {
+		found = true
+		read(st)
 		return nil
 	})
-	switch {
-	case err != nil:
-		return storage.Identity{}, err
-	case !found:
-		return storage.Identity{}, notFound(sql.ErrNoRows)
+	if err == nil && !found {
+		err = notFound(sql.ErrNoRows)
 	}
-	return id, nil
+	return err
 }
 
 // head reads the eight columns userCols and listedUserCols begin with
@@ -323,34 +323,30 @@ func (rs *userReaders) get(ctx context.Context) (*userReader, error) {
 	}
 }
 
-// user runs q (see userReader.user) on an idle connection.
-func (rs *userReaders) user(ctx context.Context, q, pool, key string) (storage.User, error) {
+// onReader runs fn on an idle connection of rs.
+func onReader[T any](ctx context.Context, rs *userReaders, fn func(*userReader) (T, error)) (T, error) {
 	r, err := rs.get(ctx)
 	if err != nil {
-		return storage.User{}, err
+		var zero T
+		return zero, err
 	}
 	defer rs.put(r)
-	return r.user(q, pool, key)
+	return fn(r)
+}
+
+// user runs q (see userReader.user) on an idle connection.
+func (rs *userReaders) user(ctx context.Context, q, pool, key string) (storage.User, error) {
+	return onReader(ctx, rs, func(r *userReader) (storage.User, error) { return r.user(q, pool, key) })
 }
 
 // identity runs q (see userReader.identity) on an idle connection.
 func (rs *userReaders) identity(ctx context.Context, q string, args []any) (storage.Identity, error) {
-	r, err := rs.get(ctx)
-	if err != nil {
-		return storage.Identity{}, err
-	}
-	defer rs.put(r)
-	return r.identity(q, args)
+	return onReader(ctx, rs, func(r *userReader) (storage.Identity, error) { return r.identity(q, args) })
 }
 
 // listedUsers runs q (see userReader.listedUsers) on an idle connection.
 func (rs *userReaders) listedUsers(ctx context.Context, q string, args []any, fname string) ([]storage.User, error) {
-	r, err := rs.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.put(r)
-	return r.listedUsers(q, args, fname)
+	return onReader(ctx, rs, func(r *userReader) ([]storage.User, error) { return r.listedUsers(q, args, fname) })
 }
 
 func (rs *userReaders) put(r *userReader) {
