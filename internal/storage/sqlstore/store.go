@@ -51,6 +51,9 @@ type Store struct {
 	unlock func()
 	// wal makes the committer's batches durable (SQLite file only).
 	wal *walSyncer
+	// prewarm reads the database file into the page cache after start-up
+	// (SQLite file only).
+	prewarm *prewarmer
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -132,6 +135,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	ck.SetMaxOpenConns(1)
 	s.startCheckpointer(ck)
+	s.prewarm = startPrewarm(path)
 	return s, nil
 }
 
@@ -173,6 +177,7 @@ const writerCacheKiB = 8 << 10
 // Close closes the database.
 func (s *Store) Close() error {
 	file := s.wal != nil // a SQLite file store, in WAL mode
+	s.prewarm.close()
 	s.stopCheckpointer()
 	s.stopCommitter()
 	if s.userReaders != nil {
