@@ -44,20 +44,28 @@ func residentFraction(t *testing.T, path string) float64 {
 }
 
 // coldFile writes size random bytes to a file and drops them from the page
-// cache; it skips the test where the kernel keeps them anyway.
+// cache.
 func coldFile(t *testing.T, size int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cognitod.db")
 	b := make([]byte, size)
 	rand.Read(b)
-	f, err := os.Create(path)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dropFromCache(t, path)
+	return path
+}
+
+// dropFromCache writes the file at path back and advises the kernel to drop
+// it from the page cache; it skips the test where the kernel keeps it anyway.
+func dropFromCache(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := f.Write(b); err != nil {
-		t.Fatal(err)
-	}
 	if err := f.Sync(); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +75,19 @@ func coldFile(t *testing.T, size int) string {
 	if r := residentFraction(t, path); r > 0.5 {
 		t.Skipf("the kernel kept %.0f%% of a file advised away; cannot start cold", r*100)
 	}
-	return path
+}
+
+// waitResident waits (the kernel reads asynchronously) until the file at
+// path is in the page cache, and fails the test after 10 s.
+func waitResident(t *testing.T, path, after string) {
+	t.Helper()
+	var r float64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if r = residentFraction(t, path); r >= 0.99 {
+			return
+		}
+	}
+	t.Fatalf("%.1f%% of the file in the page cache after %s", r*100, after)
 }
 
 func TestPrewarmFileFillsThePageCache(t *testing.T) {
@@ -83,14 +103,7 @@ func TestPrewarmFileFillsThePageCache(t *testing.T) {
 	if asked != size {
 		t.Fatalf("asked for %d bytes, want %d", asked, size)
 	}
-	// The kernel reads asynchronously.
-	var r float64
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if r = residentFraction(t, path); r >= 0.99 {
-			return
-		}
-	}
-	t.Fatalf("%.1f%% of the file in the page cache after prewarming", r*100)
+	waitResident(t, path, "prewarming")
 }
 
 func TestPrewarmStops(t *testing.T) {
@@ -123,28 +136,11 @@ func TestOpenSQLitePrewarmsTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "cognitod.db")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := residentFraction(t, path); r > 0.5 {
-		t.Skipf("the kernel kept %.0f%% of a file advised away; cannot start cold", r*100)
-	}
+	dropFromCache(t, path)
 	s, err = OpenSQLite(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var r float64
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if r = residentFraction(t, path); r >= 0.99 {
-			return
-		}
-	}
-	t.Fatalf("%.1f%% of the database in the page cache after opening it", r*100)
+	waitResident(t, path, "opening the database")
 }
