@@ -61,12 +61,19 @@ func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.m[q]; ok {
+	prev, ok := c.m[q]
+	if !ok {
+		c.m[q] = st
+	}
+	c.mu.Unlock()
+	if ok {
+		// Closed outside the lock: closing waits for every connection the
+		// statement was prepared on, and one may be in a PostgreSQL
+		// statement waiting for a row lock that a transaction holds, and
+		// that transaction may be waiting for this cache.
 		st.Close()
 		return prev, nil
 	}
-	c.m[q] = st
 	return st, nil
 }
 
