@@ -171,9 +171,10 @@ type Storage interface {
 	GetIdentity(ctx context.Context, poolID, provider, attrName, value string) (Identity, error)
 	ListIdentities(ctx context.Context, poolID string, subs []string) (map[string][]Identity, error)
 	// UnlinkIdentity removes a link (an identity that is not a user's own,
-	// Primary one) and runs touch on its user in the same transaction;
-	// ErrNotFound when there is no such link.
-	UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, touch func(*User) error) error
+	// Primary one) and, atomically with it, counts it off its user and sets
+	// the user's Modified to modified (unless zero); ErrNotFound when there
+	// is no such link.
+	UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, modified time.Time) error
 
 	CreateProvider(ctx context.Context, p Provider) error
 	GetProvider(ctx context.Context, poolID, name string) (Provider, error)

@@ -215,10 +215,7 @@ func (s *Service) AdminDisableProviderForUser(ctx context.Context, in *AdminDisa
 		return nil, err
 	}
 	// Most calls remove a link: try that first, in one transaction.
-	err = s.store.UnlinkIdentity(ctx, p.ID, name, attrName, value, func(u *storage.User) error {
-		u.Modified = now
-		return nil
-	})
+	err = s.store.UnlinkIdentity(ctx, p.ID, name, attrName, value, now)
 	if !isNotFound(err) {
 		return nil, err
 	}

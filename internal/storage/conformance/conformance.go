@@ -253,7 +253,7 @@ func testIdentities(t *testing.T, s storage.Storage) {
 			t.Fatalf("GetIdentity(%s) = %+v, want %+v", want.Value, got, want)
 		}
 	}
-	mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Corp", "sub", "o1", nil))
+	mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Corp", "sub", "o1", time.Time{}))
 	ids, err := s.ListIdentities(ctx, "us-east-1_a", []string{a.Sub, b.Sub})
 	mustNil(t, err)
 	if len(ids[a.Sub]) != 2 || ids[a.Sub][0].Value != "g1" || len(ids[b.Sub]) != 0 || !ids[a.Sub][0].Created.Equal(at) {
@@ -262,13 +262,16 @@ func testIdentities(t *testing.T, s storage.Storage) {
 	if got, _ := s.GetUser(ctx, "us-east-1_a", storage.UserLookup{Field: "sub", Value: a.Sub}); got.IdentityCount != 2 {
 		t.Fatalf("identity count = %d, want 2", got.IdentityCount)
 	}
-	mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", func(u *storage.User) error { u.Modified = at.Add(time.Hour); return nil }))
-	wantIs(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", nil), storage.ErrNotFound)
+	if got, _ := s.GetUser(ctx, "us-east-1_a", storage.UserLookup{Field: "sub", Value: b.Sub}); got.IdentityCount != 0 || !got.Modified.Equal(at) {
+		t.Fatalf("unlink with no time: count %d, modified %v (want 0, %v)", got.IdentityCount, got.Modified, at)
+	}
+	mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", at.Add(time.Hour)))
+	wantIs(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g1", time.Time{}), storage.ErrNotFound)
 	// A federated user's own identity is not a link: it stays.
 	_, err = s.CreateUser(ctx, storage.User{PoolID: "us-east-1_a", Sub: "sub-fed", Username: "Google_g9", UsernameKey: "google_g9",
 		Status: "EXTERNAL_PROVIDER", Enabled: true, Created: at, Modified: at}, ident("us-east-1_a", "g9", "sub-fed", true))
 	mustNil(t, err)
-	wantIs(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g9", nil), storage.ErrNotFound)
+	wantIs(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g9", time.Time{}), storage.ErrNotFound)
 	if own, err := s.GetIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", "g9"); err != nil || !own.Primary {
 		t.Fatalf("primary identity after unlink: %+v %v", own, err)
 	}
@@ -315,6 +318,39 @@ func testConcurrentLinks(t *testing.T, s storage.Storage) {
 	}
 	if ok != 1 {
 		t.Fatalf("%d concurrent links succeeded", ok)
+	}
+	// Links and unlinks of one user at once leave its count exact.
+	for round := range 3 {
+		for i := range 4 {
+			mustNil(t, s.LinkIdentity(ctx, ident("us-east-1_a", fmt.Sprint("old", round, i), subs[0], false), nil))
+		}
+		for i := range 4 {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", fmt.Sprint("old", round, i), at)
+			}()
+			go func() {
+				defer wg.Done()
+				errs[4+i] = s.LinkIdentity(ctx, ident("us-east-1_a", fmt.Sprint("new", round, i), subs[0], false), nil)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs[:8] {
+			mustNil(t, err)
+		}
+		ids, err := s.ListIdentities(ctx, "us-east-1_a", []string{subs[0]})
+		mustNil(t, err)
+		u, err := s.GetUser(ctx, "us-east-1_a", storage.UserLookup{Field: "sub", Value: subs[0]})
+		mustNil(t, err)
+		if u.IdentityCount != len(ids[subs[0]]) {
+			t.Fatalf("round %d: identity count %d, identities %d", round, u.IdentityCount, len(ids[subs[0]]))
+		}
+		for _, id := range ids[subs[0]] {
+			if id.Value != "same" {
+				mustNil(t, s.UnlinkIdentity(ctx, "us-east-1_a", "Google", "Cognito_Subject", id.Value, time.Time{}))
+			}
+		}
 	}
 }
 

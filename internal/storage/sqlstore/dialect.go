@@ -23,6 +23,13 @@ type dialect struct {
 	forUpdate string
 	// returning: INSERT ... RETURNING gives the new row's seq (no LastInsertId).
 	returning bool
+	// dmlInWith: a WITH clause may hold an INSERT, run with the statement.
+	dmlInWith bool
+	// unlinkIdentity, where the engine can chain a DELETE into an UPDATE,
+	// is UnlinkIdentity as one statement (pool, provider, attribute, value,
+	// new modified or NULL): one round trip instead of five on a database
+	// server. Empty: UnlinkIdentity's steps run in a transaction.
+	unlinkIdentity string
 	// migrationLock, run first in the migration transaction, keeps two
 	// starting nodes from migrating at once.
 	migrationLock string

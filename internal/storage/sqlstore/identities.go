@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/cognitod/cognitod/internal/storage"
 )
@@ -75,10 +76,14 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 				return err
 			}
 		}
+		u.IdentityCount = len(ids[id.UserSub]) + 1
+		if s.d.dmlInWith {
+			// One statement, one round trip fewer: the count always changes.
+			return s.putUserTxWith(ctx, tx, &old, &u, "WITH linked AS ("+insertIdentity+") ", identityArgs(id)...)
+		}
 		if err := s.insertIdentityTx(ctx, tx, id); err != nil {
 			return err
 		}
-		u.IdentityCount = len(ids[id.UserSub]) + 1
 		return s.putUserTx(ctx, tx, &old, &u)
 	})
 }
@@ -98,8 +103,18 @@ func (s *Store) ListIdentities(ctx context.Context, poolID string, subs []string
 	return s.identitiesOf(ctx, nil, poolID, subs)
 }
 
-// UnlinkIdentity removes an identity and updates its user in one transaction.
-func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, touch func(*storage.User) error) error {
+// UnlinkIdentity removes an identity and counts it off its user, setting
+// the user's Modified (unless zero), atomically.
+func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, value string, modified time.Time) error {
+	if s.d.unlinkIdentity != "" {
+		var mod sql.NullInt64
+		if !modified.IsZero() {
+			mod = sql.NullInt64{Int64: ms(modified), Valid: true}
+		}
+		return retryConflicts(func() error {
+			return mustAffect(s.exec(ctx, s.d.unlinkIdentity, poolID, provider, attrName, value, mod))
+		})
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var sub string
 		err := s.txRow(ctx, tx, `DELETE FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ? AND is_primary = 0 RETURNING user_sub`,
@@ -112,11 +127,8 @@ func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, 
 			return err
 		}
 		old := u
-		old.Attributes = append([]storage.Attribute(nil), u.Attributes...)
-		if touch != nil {
-			if err := touch(&u); err != nil {
-				return err
-			}
+		if !modified.IsZero() {
+			u.Modified = modified
 		}
 		if u.IdentityCount > 0 {
 			u.IdentityCount--
@@ -125,12 +137,18 @@ func (s *Store) UnlinkIdentity(ctx context.Context, poolID, provider, attrName, 
 	})
 }
 
-func (s *Store) insertIdentityTx(ctx context.Context, tx *sql.Tx, id storage.Identity) error {
+const insertIdentity = `INSERT INTO identities (pool_id, provider_name, provider_type, attr_name, attr_value, user_sub, is_primary, issuer, created)
+ VALUES (?,?,?,?,?,?,?,?,?)`
+
+func identityArgs(id storage.Identity) []any {
 	primary := 0
 	if id.Primary {
 		primary = 1
 	}
-	_, err := s.txExec(ctx, tx, `INSERT INTO identities (pool_id, provider_name, provider_type, attr_name, attr_value, user_sub, is_primary, issuer, created)
- VALUES (?,?,?,?,?,?,?,?,?)`, id.PoolID, id.ProviderName, id.ProviderType, id.AttributeName, id.Value, id.UserSub, primary, nullable(id.Issuer), ms(id.Created))
+	return []any{id.PoolID, id.ProviderName, id.ProviderType, id.AttributeName, id.Value, id.UserSub, primary, nullable(id.Issuer), ms(id.Created)}
+}
+
+func (s *Store) insertIdentityTx(ctx context.Context, tx *sql.Tx, id storage.Identity) error {
+	_, err := s.txExec(ctx, tx, insertIdentity, identityArgs(id)...)
 	return err
 }

@@ -18,6 +18,7 @@ var postgresDialect = dialect{
 	rebind:    postgresRebind,
 	forUpdate: " FOR UPDATE",
 	returning: true,
+	dmlInWith: true,
 	normalize: func(err error) error {
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) {
@@ -33,6 +34,14 @@ var postgresDialect = dialect{
 		}
 		return err
 	},
+	// The user's count goes down by one rather than to a count read first:
+	// a link committed meanwhile (which locks the user row) is counted, as
+	// the UPDATE re-reads the row once that lock is released.
+	unlinkIdentity: `WITH gone AS (
+  DELETE FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ? AND is_primary = 0
+  RETURNING pool_id, user_sub)
+UPDATE users SET identity_count = GREATEST(users.identity_count - 1, 0), modified = COALESCE(CAST(? AS BIGINT), users.modified)
+FROM gone WHERE users.pool_id = gone.pool_id AND users.sub = gone.user_sub`,
 	migrationLock: "SELECT pg_advisory_xact_lock(7344286)",
 }
 

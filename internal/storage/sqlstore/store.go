@@ -372,12 +372,17 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.requests != nil {
 		return s.submit(ctx, fn)
 	}
+	return retryConflicts(func() error { return s.tx1(ctx, fn) })
+}
+
+// retryConflicts runs fn again while it fails with a serialization failure
+// or a deadlock (ErrConflict), a few times: callers never see one.
+func retryConflicts(fn func() error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		if err = s.tx1(ctx, fn); !errors.Is(err, storage.ErrConflict) {
+		if err = fn(); !errors.Is(err, storage.ErrConflict) {
 			return err
 		}
-		// A serialization failure or deadlock: callers never see it.
 		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
 	return err

@@ -307,6 +307,13 @@ var updatableUserColumns = []string{"username", "username_key", "status", "enabl
 // in this transaction): setting an indexed column, even to its own value,
 // makes the engine rewrite that index's entry, and users have many indexes.
 func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User) error {
+	return s.putUserTxWith(ctx, tx, old, u, "")
+}
+
+// putUserTxWith is putUserTx with with (a WITH clause and its arguments,
+// run in the same statement) before the UPDATE; with must not be empty
+// only where the engine runs DML in a WITH (dialect.dmlInWith).
+func (s *Store) putUserTxWith(ctx context.Context, tx *sql.Tx, old, u *storage.User, with string, withArgs ...any) error {
 	var before, after []any
 	if slices.Equal(old.Attributes, u.Attributes) { // nil and empty are both stored as []
 		before, after = userArgsWith(old, unchangedAttrs{}), userArgsWith(u, unchangedAttrs{})
@@ -318,7 +325,7 @@ func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User)
 		before = userArgsWith(old, nil) // differs from any JSON text
 	}
 	var set []string
-	var args []any
+	args := withArgs
 	for i, col := range updatableUserColumns {
 		if !sameArg(before[i+2], after[i+2]) {
 			set = append(set, col+" = ?")
@@ -330,7 +337,10 @@ func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User)
 		args = append(args, u.IdentityCount)
 	}
 	if len(set) == 0 {
-		return nil
+		if with == "" {
+			return nil
+		}
+		set = append(set, "modified = modified") // with still runs
 	}
 	// A user read in this transaction has its row id: finding the row by it
 	// saves a descent of the (pool_id, sub) index on every update.
@@ -340,7 +350,7 @@ func (s *Store) putUserTx(ctx context.Context, tx *sql.Tx, old, u *storage.User)
 		args = append(args, u.Seq)
 	}
 	args = append(args, u.PoolID, u.Sub)
-	if err := mustAffect(s.txExec(ctx, tx, `UPDATE users SET `+strings.Join(set, ", ")+where, args...)); err != nil {
+	if err := mustAffect(s.txExec(ctx, tx, with+`UPDATE users SET `+strings.Join(set, ", ")+where, args...)); err != nil {
 		return err
 	}
 	if s.users != nil {
