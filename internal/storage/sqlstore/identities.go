@@ -91,6 +91,9 @@ func (s *Store) LinkIdentity(ctx context.Context, id storage.Identity, check fun
 // GetIdentity finds the identity row of (provider, attribute, value).
 // Every link and every federated sign-in looks its identity up first.
 func (s *Store) GetIdentity(ctx context.Context, poolID, provider, attrName, value string) (storage.Identity, error) {
+	if s.absent.identityAbsent(poolID, provider, attrName, value) {
+		return storage.Identity{}, storage.ErrNotFound
+	}
 	q := `SELECT ` + identityCols + ` FROM identities WHERE pool_id = ? AND provider_name = ? AND attr_name = ? AND attr_value = ?`
 	if s.userReaders != nil {
 		return s.userReaders.identity(ctx, q, []any{poolID, provider, attrName, value})

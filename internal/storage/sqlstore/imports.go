@@ -226,18 +226,27 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 		}
 		defer insert.Close()
 		sctx := s.stmtContext(ctx)
-		for i := range users {
-			args, err := userArgs(&users[i])
-			if err != nil {
-				return err
+		err = s.absent.addBulk(func() ([]string, error) {
+			keys := make([]string, 0, len(users))
+			for i := range users {
+				args, err := userArgs(&users[i])
+				if err != nil {
+					return keys, err
+				}
+				res, err := insert.ExecContext(sctx, args...)
+				if err != nil {
+					return keys, err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					errs[i] = storage.ErrAlreadyExists
+				} else {
+					keys = append(keys, userNameKey(users[i].PoolID, users[i].UsernameKey))
+				}
 			}
-			res, err := insert.ExecContext(sctx, args...)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				errs[i] = storage.ErrAlreadyExists
-			}
+			return keys, nil
+		})
+		if err != nil {
+			return err
 		}
 		_, err = s.updateJob(ctx, tx, poolID, jobID, func(j *storage.ImportJob) error { return progress(j, errs) })
 		return err

@@ -54,6 +54,9 @@ type Store struct {
 	// prewarm reads the database file into the page cache after start-up
 	// (SQLite file only).
 	prewarm *prewarmer
+	// absent answers lookups of names and identities that no row has
+	// (SQLite file only; nil otherwise).
+	absent *absentKeys
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -88,7 +91,11 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		unlock()
 		return nil, err
 	}
-	w := sql.OpenDB(hookedConnector{Connector: base, hook: users.rowChanged})
+	absent := newAbsentKeys()
+	w := sql.OpenDB(hookedConnector{Connector: base, hook: func(d sqlite.SQLitePreUpdateData) {
+		users.rowChanged(d)
+		absent.rowChanged(d)
+	}})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -126,6 +133,10 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	s.startCommitter()
+	s.absent = absent
+	// Any write transaction submitted now commits after every one whose
+	// statements ran before it.
+	absent.start(r, func(ctx context.Context) error { return s.tx(ctx, func(*sql.Tx) error { return nil }) })
 	// The checkpointer copies WAL frames to the database file without its
 	// page cache: 256 KiB is plenty (the default 2 MiB is memory for nothing).
 	ck, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-256)")
@@ -178,6 +189,7 @@ const writerCacheKiB = 8 << 10
 func (s *Store) Close() error {
 	file := s.wal != nil // a SQLite file store, in WAL mode
 	s.prewarm.close()
+	s.absent.close() // before the committer: a build may be waiting for it
 	s.stopCheckpointer()
 	s.stopCommitter()
 	if s.userReaders != nil {

@@ -199,6 +199,9 @@ func (s *Store) GetUser(ctx context.Context, poolID string, by storage.UserLooku
 	if u, ok := s.users.get(k); ok {
 		return u, nil
 	}
+	if by.Field == "username" && s.absent.userAbsent(poolID, by.Value) {
+		return storage.User{}, storage.ErrNotFound
+	}
 	gen := s.users.begin()
 	var u storage.User
 	var err error
@@ -355,6 +358,9 @@ func (s *Store) putUserTxWith(ctx context.Context, tx *sql.Tx, old, u *storage.U
 		args = append(args, u.Seq)
 	}
 	args = append(args, u.PoolID, u.Sub)
+	if u.UsernameKey != old.UsernameKey {
+		s.absent.addUserName(u.PoolID, u.UsernameKey) // before the UPDATE commits
+	}
 	if err := mustAffect(s.txExec(ctx, tx, with+`UPDATE users SET `+strings.Join(set, ", ")+where, args...)); err != nil {
 		return err
 	}
