@@ -9,6 +9,6 @@
 // readers. Only the SQLite file store keeps state in the process, because
 // it is its database's only writer: a cache of users read by key
 // (usercache.go) and a filter of the user names and identities that exist
-// (absent.go), both kept exact by the writer's pre-update hook.
+// (absent.go), both kept up to date by the writer connection as it writes.
 // PostgreSQL, shared by several nodes, is read every time.
 package sqlstore
