@@ -69,8 +69,10 @@ func newAbsentKeys() *absentKeys {
 
 // start builds the first filter in the background.
 func (a *absentKeys) start(reader *sql.DB, barrier func(context.Context) error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.reader, a.barrier = reader, barrier
-	a.rebuild()
+	a.rebuildLocked()
 }
 
 func (a *absentKeys) close() {
@@ -218,12 +220,6 @@ func (a *absentKeys) dropLive() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.live = nil
-	a.rebuildLocked()
-}
-
-func (a *absentKeys) rebuild() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.rebuildLocked()
 }
 
