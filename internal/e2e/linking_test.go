@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -276,8 +277,21 @@ func TestDisableProvider(t *testing.T) {
 	// The prefixed username is not the identity.
 	wantErr(t, e.unlink(pool, pui("Google", "Cognito_Subject", "Google_g-7")), "InvalidParameterException",
 		"Account isn't linked to anyone else, verify that the account has been linked")
+	modified := func() time.Time {
+		t.Helper()
+		out, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("alice")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.UserLastModifiedDate
+	}
+	linked := modified()
+	time.Sleep(20 * time.Millisecond)
 	if err := e.unlink(pool, pui("Google", "Cognito_Subject", "g-7")); err != nil {
 		t.Fatal(err)
+	}
+	if unlinked := modified(); !unlinked.After(linked) {
+		t.Fatalf("UserLastModifiedDate %v after the unlink, %v before", unlinked, linked)
 	}
 	ids := e.attrs(pool, "alice")["identities"]
 	if strings.Contains(ids, "g-7") || !strings.Contains(ids, "f-7") {
