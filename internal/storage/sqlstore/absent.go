@@ -127,30 +127,24 @@ func (a *absentKeys) rowChanged(d sqlite.SQLitePreUpdateData) {
 	if idle {
 		return
 	}
-	// New stores each column's value in the slice it is given.
+	// New stores each column's value in the slice it is given; every key
+	// column is text, so anything else is a row the filter cannot know:
+	// lookups query until it is rebuilt.
 	var k string
 	if d.TableName == "users" {
 		col := make([]any, 5) // seq, pool_id, sub, username, username_key
-		if d.New(col...) != nil {
-			a.dropLive() // unknown key: lookups must query until rebuilt
-			return
-		}
-		k = userNameKey(text(col[1]), text(col[4]))
-		if !allText(col[1], col[4]) {
+		if d.New(col...) != nil || !allText(col[1], col[4]) {
 			a.dropLive()
 			return
 		}
+		k = userNameKey(text(col[1]), text(col[4]))
 	} else {
 		col := make([]any, 6) // seq, pool_id, provider_name, provider_type, attr_name, attr_value
-		if d.New(col...) != nil {
+		if d.New(col...) != nil || !allText(col[1], col[2], col[4], col[5]) {
 			a.dropLive()
 			return
 		}
 		k = identityKey(text(col[1]), text(col[2]), text(col[4]), text(col[5]))
-		if !allText(col[1], col[2], col[4], col[5]) {
-			a.dropLive()
-			return
-		}
 	}
 	a.add(k)
 }
