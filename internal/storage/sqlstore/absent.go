@@ -37,8 +37,10 @@ type absentKeys struct {
 	mu sync.RWMutex
 	// live answers lookups; nil while none is complete.
 	live *keyFilter
-	// building is being filled by a scan; nil when none runs.
+	// building is being filled by a scan (nil until the scan has sized
+	// it); scanning is set while a build runs.
 	building *keyFilter
+	scanning bool
 	// bulk is set while an import adds its own keys (see addBulk).
 	bulk atomic.Bool
 
@@ -184,7 +186,7 @@ func (a *absentKeys) add(keys ...string) {
 	defer a.mu.Unlock()
 	for _, k := range keys {
 		for _, kf := range [2]*keyFilter{a.live, a.building} {
-			if kf != nil && kf.f != nil { // a build's filter is nil until made
+			if kf != nil {
 				kf.f.AddString(k)
 				kf.added++
 			}
@@ -219,20 +221,20 @@ func (a *absentKeys) dropLive() {
 
 // rebuildLocked starts a build unless one runs.
 func (a *absentKeys) rebuildLocked() {
-	if a.building != nil || a.reader == nil || a.ctx.Err() != nil {
+	if a.scanning || a.reader == nil || a.ctx.Err() != nil {
 		return
 	}
-	a.building = &keyFilter{} // marks the build as running; made in build
+	a.scanning = true
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
 		kf := a.build()
 		a.mu.Lock()
 		defer a.mu.Unlock()
-		if kf != nil && a.building == kf {
+		if kf != nil {
 			a.live = kf
 		}
-		a.building = nil
+		a.building, a.scanning = nil, false
 	}()
 }
 

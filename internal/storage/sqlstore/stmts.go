@@ -118,24 +118,18 @@ func (s *Store) readRow(ctx context.Context, q string, args ...any) scanner {
 	return st.QueryRowContext(ctx, args...)
 }
 
-// writeRow runs a one-row statement (INSERT ... RETURNING) on the writer
-// outside a transaction, retried on a conflict as a transaction would be;
-// its Scan answers normalized errors.
-func (s *Store) writeRow(ctx context.Context, q string, args ...any) scanner {
-	return normalizedRow{func(dest ...any) error {
-		return retryConflicts(func() error {
-			st, err := s.wstmts.get(ctx, s.d.rebind(q))
-			if err != nil {
-				return s.d.normalize(err)
-			}
-			return s.d.normalize(st.QueryRowContext(s.stmtContext(ctx), args...).Scan(dest...))
-		})
-	}}
+// scanWritten runs a one-row statement (INSERT ... RETURNING) on the
+// writer outside a transaction, retried on a conflict as a transaction
+// would be, and scans its row into dest.
+func (s *Store) scanWritten(ctx context.Context, q string, args []any, dest ...any) error {
+	return retryConflicts(func() error {
+		st, err := s.wstmts.get(ctx, s.d.rebind(q))
+		if err != nil {
+			return s.d.normalize(err)
+		}
+		return s.d.normalize(st.QueryRowContext(s.stmtContext(ctx), args...).Scan(dest...))
+	})
 }
-
-type normalizedRow struct{ scan func(dest ...any) error }
-
-func (r normalizedRow) Scan(dest ...any) error { return r.scan(dest...) }
 
 // read runs a query on the readers.
 func (s *Store) read(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

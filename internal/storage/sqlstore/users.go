@@ -154,7 +154,7 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User, ids ...storage.I
 	if len(ids) == 0 && s.requests == nil && s.d.returning {
 		// One statement needs no transaction of its own: on a database
 		// server that is one round trip instead of three.
-		return u, s.writeRow(ctx, insert+` RETURNING seq`, args...).Scan(&u.Seq)
+		return u, s.scanWritten(ctx, insert+` RETURNING seq`, args, &u.Seq)
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if s.d.returning {
