@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -9,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/cognitod/cognitod/internal/storage"
 )
@@ -198,6 +201,64 @@ func (s *Store) releaseConns(ctx context.Context) {
 	trimSQLiteMemory()
 }
 
+// importRelease runs releaseConns once no import batch has been stored for
+// releaseAfter. Releasing after every batch threw away the writer's page
+// cache each time: the next batch read every index page back and faulted
+// its memory in again, and the release itself (an madvise per 64 KiB
+// block) was a tenth of a million-user import's CPU. The cache is bounded
+// (importCacheKiB), so keeping it between batches does not raise the peak.
+type importRelease struct {
+	mu      sync.Mutex
+	active  int // batches being stored
+	timer   *time.Timer
+	stopped bool
+	after   time.Duration // releaseAfter when zero (tests shorten it)
+}
+
+// releaseAfter is how long the import cache outlives an import's last batch.
+const releaseAfter = time.Second
+
+// begin holds the release off while a batch is stored.
+func (r *importRelease) begin() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.active++
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+}
+
+// end arms the release once no batch is being stored.
+func (r *importRelease) end(release func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.active--; r.active > 0 || r.stopped {
+		return
+	}
+	after := cmp.Or(r.after, releaseAfter)
+	if r.timer == nil {
+		r.timer = time.AfterFunc(after, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock() // begin and stop wait for a release under way
+			if r.active == 0 && !r.stopped {
+				release()
+			}
+		})
+		return
+	}
+	r.timer.Reset(after)
+}
+
+// stop cancels a pending release and waits for one under way.
+func (r *importRelease) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+}
+
 // importCacheKiB is the writer's page cache while it loads a batch of
 // imported users: random keys (subs, names) touch most leaf pages of their
 // indexes, and pages that do not all fit are written to the WAL again and
@@ -207,6 +268,10 @@ const importCacheKiB = 128 << 10
 // ImportUsers inserts a batch of users and records the job's progress in one transaction.
 func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []storage.User, progress func(*storage.ImportJob, []error) error) ([]error, error) {
 	errs := make([]error, len(users))
+	file := s.readers > 0 // a SQLite file (closing an in-memory database's one connection would drop it)
+	if file {
+		s.release.begin()
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		clear(errs) // a retried transaction runs fn again
 		if s.isSQLite() {
@@ -251,8 +316,8 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 		_, err = s.updateJob(ctx, tx, poolID, jobID, func(j *storage.ImportJob) error { return progress(j, errs) })
 		return err
 	})
-	if s.readers > 0 { // a SQLite file (closing an in-memory database's one connection would drop it)
-		s.releaseConns(ctx)
+	if file {
+		s.release.end(func() { s.releaseConns(context.Background()) })
 	}
 	return errs, err
 }

@@ -57,6 +57,9 @@ type Store struct {
 	// absent answers lookups of names and identities that no row has
 	// (SQLite file only; nil otherwise).
 	absent *absentKeys
+	// release gives SQLite's memory back once imports pause (SQLite file
+	// only; see releaseSoon).
+	release importRelease
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -188,6 +191,7 @@ const writerCacheKiB = 8 << 10
 // Close closes the database.
 func (s *Store) Close() error {
 	file := s.wal != nil // a SQLite file store, in WAL mode
+	s.release.stop()
 	s.prewarm.close()
 	s.absent.close() // before the committer: a build may be waiting for it
 	s.stopCheckpointer()

@@ -60,3 +60,40 @@ func TestReleaseMemoryWhileBusy(t *testing.T) {
 		}
 	}
 }
+
+// An import's memory is given back once, after its last batch: not while
+// batches are still coming (each would start with a cold page cache), and
+// not after the store is closed.
+func TestImportReleaseWaitsForLastBatch(t *testing.T) {
+	released := make(chan struct{}, 10)
+	release := func() { released <- struct{}{} }
+	r := &importRelease{after: 50 * time.Millisecond}
+	for range 3 {
+		r.begin()
+		time.Sleep(80 * time.Millisecond) // longer than after: a batch being stored holds the release off
+		r.end(release)
+		time.Sleep(20 * time.Millisecond) // the gap before the next batch
+	}
+	select {
+	case <-released:
+		t.Fatal("released between batches")
+	default:
+	}
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("not released after the last batch")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(released); n != 0 {
+		t.Fatalf("released %d more times", n)
+	}
+
+	r.begin()
+	r.end(release)
+	r.stop()
+	time.Sleep(100 * time.Millisecond)
+	if n := len(released); n != 0 {
+		t.Fatal("released after stop")
+	}
+}
