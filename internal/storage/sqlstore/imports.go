@@ -262,8 +262,12 @@ func (r *importRelease) stop() {
 // importCacheKiB is the writer's page cache while it loads a batch of
 // imported users: random keys (subs, names) touch most leaf pages of their
 // indexes, and pages that do not all fit are written to the WAL again and
-// again within one batch.
-const importCacheKiB = 128 << 10
+// again within one batch. The allocator under SQLite rounds each cached
+// 4 KiB page (with SQLite's header for it) up to an 8 KiB slot, so the
+// cache costs twice this in memory. Since the cache lives from one batch
+// to the next, 64 MiB imports a million users as fast as 128 MiB did
+// (36-37 s against 35-38 s, alternating runs) with a peak 125 MB lower.
+const importCacheKiB = 64 << 10
 
 // ImportUsers inserts a batch of users and records the job's progress in one transaction.
 func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []storage.User, progress func(*storage.ImportJob, []error) error) ([]error, error) {
