@@ -37,7 +37,9 @@ func TestUserImportJob(t *testing.T) {
 		"existing,x@example.com,false,,\n" +
 		",nobody@example.com,false,,\n" +
 		"cid,not-an-email,false,,\n" +
-		"dan,ann@example.com,true,,Dan\n"
+		"dan,ann@example.com,true,,Dan\n" +
+		"eve smith,eve@example.com,false,,\n" + // a name the API refuses
+		"fay,fay@example.com,false,\xff,\n" // not UTF-8
 	req, _ := http.NewRequest(http.MethodPut, *job.PreSignedUrl, strings.NewReader(csv))
 	req.Header.Set("Content-Type", "text/csv")
 	resp, err := http.DefaultClient.Do(req)
@@ -59,7 +61,7 @@ func TestUserImportJob(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if done == nil || done.Status != types.UserImportJobStatusTypeSucceeded || done.ImportedUsers != 2 || done.FailedUsers != 4 || done.CompletionDate == nil {
+	if done == nil || done.Status != types.UserImportJobStatusTypeSucceeded || done.ImportedUsers != 2 || done.FailedUsers != 6 || done.CompletionDate == nil {
 		t.Fatalf("finished job: %+v", done)
 	}
 	got := must[*cip.AdminGetUserOutput](t)(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("ann")}))
@@ -69,6 +71,10 @@ func TestUserImportJob(t *testing.T) {
 	// The verified alias was imported: the user signs in... after resetting.
 	if e.attrs(pool, "ann@example.com")["name"] != "Ann" {
 		t.Fatal("alias of an imported user")
+	}
+	// The failed rows stored nothing: the pool has the user it had and the two imported.
+	if all := must[*cip.ListUsersOutput](t)(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: &pool})).Users; len(all) != 3 {
+		t.Fatalf("%d users in the pool, want 3", len(all))
 	}
 	l := must[*cip.ListUserImportJobsOutput](t)(e.c.ListUserImportJobs(e.ctx, &cip.ListUserImportJobsInput{UserPoolId: &pool, MaxResults: aws.Int32(10)}))
 	if len(l.UserImportJobs) != 1 {

@@ -7,12 +7,14 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/awsjson"
 	"github.com/cognitod/cognitod/internal/storage"
+	"github.com/cognitod/cognitod/internal/validate"
 )
 
 // UserImportJobType is an import job on the wire.
@@ -247,9 +249,21 @@ func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (s
 	if len(rec) != len(header) {
 		return storage.User{}, "wrong number of columns"
 	}
+	for _, v := range rec {
+		if !utf8.ValidString(v) {
+			// JSON would turn the bad bytes into U+FFFD: the name or value
+			// the API shows would not be the one stored.
+			return storage.User{}, "the row is not valid UTF-8"
+		}
+	}
 	username := strings.TrimSpace(rec[userCol])
 	if username == "" {
 		return storage.User{}, "cognito:username is empty"
+	}
+	// A name the API would refuse could never be named again (AdminGetUser,
+	// sign-in): the row fails as AdminCreateUser would.
+	if errs := validate.MustLoad().Value("UsernameType", username, "cognito:username"); len(errs) > 0 {
+		return storage.User{}, errs[0]
 	}
 	var attrs []AttributeType
 	for i, h := range header {

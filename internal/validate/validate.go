@@ -33,6 +33,19 @@ func (m *Model) Input(op *Operation, body map[string]any) *apierr.Error {
 	}
 }
 
+// Value checks one value against a shape of the model, as Input checks a
+// member of that shape named path, and answers the constraints it fails
+// in Input's words (none when it is valid; a value of the wrong JSON type
+// fails too).
+func (m *Model) Value(shape string, value any, path string) []string {
+	v := &walker{m: m}
+	v.value(m.Shapes[shape], value, path)
+	if v.serr != nil {
+		return append(v.errs, v.serr.Message)
+	}
+	return v.errs
+}
+
 type walker struct {
 	m    *Model
 	errs []string
