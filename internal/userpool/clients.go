@@ -300,21 +300,23 @@ type ClientRef struct {
 	ClientId   string
 }
 
-func (s *Service) getClient(ctx context.Context, poolID, clientID string) (storage.Client, error) {
-	c, err := s.store.GetClient(ctx, clientID)
-	if isNotFound(err) || err == nil && c.PoolID != poolID {
-		return c, clientNotFound(clientID)
+// poolClient finds a pool and one of its app clients (a client of another
+// pool is not found).
+func (s *Service) poolClient(ctx context.Context, poolID, clientID string) (*pool, storage.Client, error) {
+	p, err := s.getPool(ctx, poolID)
+	if err != nil {
+		return nil, storage.Client{}, err
 	}
-	return c, err
+	c, err := s.store.GetClient(ctx, clientID)
+	if isNotFound(err) || err == nil && c.PoolID != p.ID {
+		return p, c, clientNotFound(clientID)
+	}
+	return p, c, err
 }
 
 // DescribeUserPoolClient answers an app client (with its secret).
 func (s *Service) DescribeUserPoolClient(ctx context.Context, in *ClientRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.getClient(ctx, p.ID, in.ClientId)
+	_, c, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -328,11 +330,7 @@ func (s *Service) DescribeUserPoolClient(ctx context.Context, in *ClientRef) (ma
 // UpdateUserPoolClient replaces an app client's settings; members left out
 // return to their defaults, as in Cognito. The secret never changes.
 func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolClientInput) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := s.getClient(ctx, p.ID, in.ClientId)
+	p, cur, err := s.poolClient(ctx, in.UserPoolId, in.ClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -368,11 +366,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 
 // DeleteUserPoolClient removes an app client.
 func (s *Service) DeleteUserPoolClient(ctx context.Context, in *ClientRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.getClient(ctx, p.ID, in.ClientId); err != nil {
+	if _, _, err := s.poolClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		return nil, err
 	}
 	if err := s.store.DeleteClient(ctx, in.ClientId); isNotFound(err) {
