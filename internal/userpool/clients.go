@@ -287,7 +287,12 @@ func (s *Service) CreateUserPoolClient(ctx context.Context, in *CreateUserPoolCl
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeClient(sc)
+	return clientAnswer(sc)
+}
+
+// clientAnswer is the answer that carries one app client.
+func clientAnswer(c storage.Client) (map[string]any, error) {
+	out, err := decodeClient(c)
 	if err != nil {
 		return nil, err
 	}
@@ -320,11 +325,7 @@ func (s *Service) DescribeUserPoolClient(ctx context.Context, in *ClientRef) (ma
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeClient(c)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"UserPoolClient": out}, nil
+	return clientAnswer(c)
 }
 
 // UpdateUserPoolClient replaces an app client's settings; members left out
@@ -357,11 +358,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeClient(sc)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"UserPoolClient": out}, nil
+	return clientAnswer(sc)
 }
 
 // DeleteUserPoolClient removes an app client.

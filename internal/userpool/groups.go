@@ -58,13 +58,8 @@ type GroupRef struct {
 	GroupName  string
 }
 
-// GetGroup answers a group.
-func (s *Service) GetGroup(ctx context.Context, in *GroupRef) (map[string]any, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
-	if err != nil {
-		return nil, err
-	}
-	g, err := s.store.GetGroup(ctx, p.ID, in.GroupName)
+// groupAnswer is the answer that carries a group read or written with err.
+func groupAnswer(g storage.Group, err error) (map[string]any, error) {
 	if isNotFound(err) {
 		return nil, errGroupNotFound
 	}
@@ -72,6 +67,16 @@ func (s *Service) GetGroup(ctx context.Context, in *GroupRef) (map[string]any, e
 		return nil, err
 	}
 	return map[string]any{"Group": groupType(g)}, nil
+}
+
+// GetGroup answers a group.
+func (s *Service) GetGroup(ctx context.Context, in *GroupRef) (map[string]any, error) {
+	p, err := s.getPool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.store.GetGroup(ctx, p.ID, in.GroupName)
+	return groupAnswer(g, err)
 }
 
 // UpdateGroup changes the given members of a group.
@@ -93,13 +98,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in *GroupInput) (map[string]a
 		g.Modified = s.clock()
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, errGroupNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Group": groupType(g)}, nil
+	return groupAnswer(g, err)
 }
 
 // DeleteGroup removes a group (its members stay users).
