@@ -226,13 +226,9 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.identitiesOf(ctx, p.ID, users...)
+	out, err := s.userTypes(ctx, p.ID, users)
 	if err != nil {
 		return nil, err
-	}
-	out := make([]UserType, 0, len(users))
-	for i := range users {
-		out = append(out, userType(&users[i], ids[users[i].Sub]))
 	}
 	res := map[string]any{"Users": out}
 	if next != "" {

@@ -108,14 +108,13 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (map[string
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.identitiesOf(ctx, p.ID, users...)
+	out, err := s.userTypes(ctx, p.ID, users)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]UserType, 0, len(users))
-	for i := range users {
-		ut := userType(&users[i], ids[users[i].Sub])
-		if in.AttributesToGet != nil {
+	if in.AttributesToGet != nil {
+		for i := range out {
+			ut := &out[i]
 			keep := ut.Attributes[:0]
 			for _, a := range ut.Attributes {
 				if contains(*in.AttributesToGet, a.Name) {
@@ -124,11 +123,23 @@ func (s *Service) ListUsers(ctx context.Context, in *ListUsersInput) (map[string
 			}
 			ut.Attributes = keep
 		}
-		out = append(out, ut)
 	}
 	res := map[string]any{"Users": out}
 	if next != "" {
 		res["PaginationToken"] = next
 	}
 	return res, nil
+}
+
+// userTypes are listed users on the wire, each with its identities.
+func (s *Service) userTypes(ctx context.Context, poolID string, users []storage.User) ([]UserType, error) {
+	ids, err := s.identitiesOf(ctx, poolID, users...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UserType, 0, len(users))
+	for i := range users {
+		out = append(out, userType(&users[i], ids[users[i].Sub]))
+	}
+	return out, nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/storage"
 )
@@ -60,17 +58,12 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 		return nil, err
 	}
 	now := s.clock()
-	u := storage.User{PoolID: p.ID, Sub: uuid.NewString(), Username: in.Username, Status: StatusUnconfirmed, Enabled: true,
-		Attributes: toStored(in.UserAttributes), Created: now, Modified: now}
-	if err := p.applyUsernameAttributes(&u, in.Username); err != nil {
-		return nil, err
-	}
-	if err := p.checkRequired(&u); err != nil {
+	u, err := p.newUser(in.Username, in.UserAttributes, StatusUnconfirmed, now)
+	if err != nil {
 		return nil, err
 	}
 	if arn := s.lambdaARN(p, "PreSignUp"); arn != "" {
-		req := map[string]any{"userAttributes": attrMap(in.UserAttributes), "validationData": attrMap(in.ValidationData), "clientMetadata": orEmpty(in.ClientMetadata)}
-		resp := map[string]any{"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}
+		req, resp := preSignUp(in.UserAttributes, in.ValidationData, in.ClientMetadata)
 		out, err := s.triggers.Invoke(ctx, "PreSignUp", arn, s.triggerEvent(p, "PreSignUp_SignUp", u.Username, c.ClientId, req, resp))
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -89,6 +90,23 @@ func aliasError(field string) error {
 	return nil
 }
 
+// newUser is a user that SignUp or AdminCreateUser is about to create, with
+// the pool's username attributes applied and its required ones checked.
+func (p *pool) newUser(username string, attrs []AttributeType, status string, now time.Time) (storage.User, error) {
+	u := storage.User{PoolID: p.ID, Sub: uuid.NewString(), Username: username, Status: status, Enabled: true,
+		Attributes: toStored(attrs), Created: now, Modified: now}
+	if err := p.applyUsernameAttributes(&u, username); err != nil {
+		return u, err
+	}
+	return u, p.checkRequired(&u)
+}
+
+// preSignUp is a PreSignUp trigger's request and its default response.
+func preSignUp(attrs, validation []AttributeType, meta map[string]string) (req, resp map[string]any) {
+	return map[string]any{"userAttributes": attrMap(attrs), "validationData": attrMap(validation), "clientMetadata": orEmpty(meta)},
+		map[string]any{"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}
+}
+
 func toStored(attrs []AttributeType) []storage.Attribute {
 	out := make([]storage.Attribute, 0, len(attrs))
 	for _, a := range attrs {
@@ -124,21 +142,13 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		return nil, err
 	}
 	now := s.clock()
-	u := storage.User{
-		PoolID: p.ID, Sub: uuid.NewString(), Username: in.Username,
-		Status: StatusForceChangePassword, Enabled: true,
-		Attributes: toStored(in.UserAttributes), Created: now, Modified: now,
-	}
-	if err := p.applyUsernameAttributes(&u, in.Username); err != nil {
-		return nil, err
-	}
-	if err := p.checkRequired(&u); err != nil {
+	u, err := p.newUser(in.Username, in.UserAttributes, StatusForceChangePassword, now)
+	if err != nil {
 		return nil, err
 	}
 	if arn := s.lambdaARN(p, "PreSignUp"); arn != "" {
 		// PreSignUp_AdminCreateUser can refuse the user; its response is ignored.
-		req := map[string]any{"userAttributes": attrMap(in.UserAttributes), "validationData": attrMap(in.ValidationData), "clientMetadata": orEmpty(in.ClientMetadata)}
-		resp := map[string]any{"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}
+		req, resp := preSignUp(in.UserAttributes, in.ValidationData, in.ClientMetadata)
 		if _, err := s.triggers.Invoke(ctx, "PreSignUp", arn, s.triggerEvent(p, "PreSignUp_AdminCreateUser", in.Username, "", req, resp)); err != nil {
 			return nil, err
 		}
