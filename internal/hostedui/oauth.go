@@ -86,6 +86,18 @@ func redirectError(w http.ResponseWriter, r *http.Request, a *userpool.Authoriza
 	redirectResult(w, r, a, p)
 }
 
+// redirectIdPError sends the app what went wrong with an identity
+// provider: the provider's words for what it refused, server_error for the
+// rest.
+func redirectIdPError(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, err error) {
+	var fe *federation.Error
+	if errors.As(err, &fe) {
+		redirectError(w, r, a, "invalid_request", fe.Description)
+		return
+	}
+	redirectError(w, r, a, "server_error", "")
+}
+
 // check runs Authorize and answers the error itself when it fails.
 func (s *Server) check(w http.ResponseWriter, r *http.Request, req userpool.AuthorizeRequest) (*userpool.Authorization, bool) {
 	a, err := s.svc.Authorize(r.Context(), req)
@@ -169,12 +181,7 @@ func (s *Server) idpResponse(w http.ResponseWriter, r *http.Request) {
 	p := federation.Provider{Name: a.Provider, Type: a.ProviderType, Details: a.Details}
 	subject, claims, err := s.idp.Exchange(r.Context(), p, s.callbackURL(), r.Form.Get("code"), st.Nonce)
 	if err != nil {
-		var fe *federation.Error
-		if errors.As(err, &fe) {
-			redirectError(w, r, a, "invalid_request", fe.Description)
-			return
-		}
-		redirectError(w, r, a, "server_error", "")
+		redirectIdPError(w, r, a, err)
 		return
 	}
 	s.signInExternal(w, r, a, userpool.ExternalIdentity{Provider: a.Provider, Subject: subject, Claims: claims})

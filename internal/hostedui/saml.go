@@ -2,7 +2,6 @@ package hostedui
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -85,12 +84,7 @@ func (s *Server) samlResponse(w http.ResponseWriter, r *http.Request) {
 	}
 	nameID, claims, assertionID, expires, err := federation.SAMLAssertion(sp, r, requestIDs)
 	if err != nil {
-		var fe *federation.Error
-		if errors.As(err, &fe) {
-			redirectError(w, r, a, "invalid_request", fe.Description)
-			return
-		}
-		redirectError(w, r, a, "server_error", "")
+		redirectIdPError(w, r, a, err)
 		return
 	}
 	fresh, err := s.svc.Once(r.Context(), a.PoolID, "saml-assertion:"+a.Provider+":"+assertionID, expires)

@@ -37,6 +37,15 @@ func rsType(r storage.ResourceServer) ResourceServerType {
 	return out
 }
 
+// stored is the resource server as kept (no scopes is an empty list).
+func (in *ResourceServerInput) stored(poolID string) storage.ResourceServer {
+	r := storage.ResourceServer{PoolID: poolID, Identifier: in.Identifier, Name: in.Name, Scopes: mustJSON(in.Scopes)}
+	if in.Scopes == nil {
+		r.Scopes = []byte("[]")
+	}
+	return r
+}
+
 func rsNotFound(id string) error {
 	return apierr.New(apierr.ResourceNotFound, "Resource server %s does not exist.", id)
 }
@@ -47,10 +56,7 @@ func (s *Service) CreateResourceServer(ctx context.Context, in *ResourceServerIn
 	if err != nil {
 		return nil, err
 	}
-	r := storage.ResourceServer{PoolID: p.ID, Identifier: in.Identifier, Name: in.Name, Scopes: mustJSON(in.Scopes)}
-	if in.Scopes == nil {
-		r.Scopes = []byte("[]")
-	}
+	r := in.stored(p.ID)
 	if err := s.store.CreateResourceServer(ctx, r); err != nil {
 		if _, dup := uniqueField(err); dup {
 			return nil, apierr.Invalid("%s already exists in user pool %s.", in.Identifier, p.ID)
@@ -117,10 +123,7 @@ func (s *Service) UpdateResourceServer(ctx context.Context, in *ResourceServerIn
 	if err != nil {
 		return nil, err
 	}
-	r := storage.ResourceServer{PoolID: p.ID, Identifier: in.Identifier, Name: in.Name, Scopes: mustJSON(in.Scopes)}
-	if in.Scopes == nil {
-		r.Scopes = []byte("[]")
-	}
+	r := in.stored(p.ID)
 	if err := s.store.UpdateResourceServer(ctx, r); isNotFound(err) {
 		return nil, rsNotFound(in.Identifier)
 	} else if err != nil {
