@@ -147,10 +147,7 @@ func CheckProof(poolID, userID string, v Verifier, aHex, bPubHex, bHex, secretBl
 	S.Mul(S, A)
 	S.Mod(S, srpN)
 	S.Exp(S, b, srpN)
-	uBytes, _ := hex.DecodeString(padHex(u))
-	sBytes, _ := hex.DecodeString(padHex(S))
-	prk := hmacSHA256(uBytes, sBytes)
-	key := hmacSHA256(prk, append([]byte("Caldera Derived Key"), 1))[:16]
+	key := sessionKey(u, S)
 	block, err := base64.StdEncoding.DecodeString(secretBlock)
 	if err != nil {
 		return ErrBadProof
@@ -172,6 +169,15 @@ func ParseTimestamp(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse("Mon Jan 02 15:04:05 UTC 2006", s)
+}
+
+// sessionKey is the 16-byte key both sides derive from S, with u as the
+// HKDF salt and Cognito's info string.
+func sessionKey(u, S *big.Int) []byte {
+	uBytes, _ := hex.DecodeString(padHex(u))
+	sBytes, _ := hex.DecodeString(padHex(S))
+	prk := hmacSHA256(uBytes, sBytes)
+	return hmacSHA256(prk, append([]byte("Caldera Derived Key"), 1))[:16]
 }
 
 func hmacSHA256(key, msg []byte) []byte {
@@ -200,10 +206,7 @@ func ClientProof(poolID, userID, password, saltHex, bPubHex, secretBlock, timest
 	base.Mod(base, srpN)
 	exp := new(big.Int).Add(a, new(big.Int).Mul(u, x))
 	S := new(big.Int).Exp(base, exp, srpN)
-	uBytes, _ := hex.DecodeString(padHex(u))
-	sBytes, _ := hex.DecodeString(padHex(S))
-	prk := hmacSHA256(uBytes, sBytes)
-	key := hmacSHA256(prk, append([]byte("Caldera Derived Key"), 1))[:16]
+	key := sessionKey(u, S)
 	block, err := base64.StdEncoding.DecodeString(secretBlock)
 	if err != nil {
 		return "", "", err
