@@ -60,13 +60,23 @@ type GroupRef struct {
 
 // groupAnswer is the answer that carries a group read or written with err.
 func groupAnswer(g storage.Group, err error) (map[string]any, error) {
-	if isNotFound(err) {
-		return nil, errGroupNotFound
-	}
 	if err != nil {
-		return nil, err
+		return nil, groupErr(err)
 	}
 	return map[string]any{"Group": groupType(g)}, nil
+}
+
+// groupErr words a group that is not there as Cognito does.
+func groupErr(err error) error {
+	if isNotFound(err) {
+		return errGroupNotFound
+	}
+	return err
+}
+
+func (s *Service) groupExists(ctx context.Context, poolID, name string) error {
+	_, err := s.store.GetGroup(ctx, poolID, name)
+	return groupErr(err)
 }
 
 // GetGroup answers a group.
@@ -107,12 +117,7 @@ func (s *Service) DeleteGroup(ctx context.Context, in *GroupRef) (map[string]any
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteGroup(ctx, p.ID, in.GroupName); isNotFound(err) {
-		return nil, errGroupNotFound
-	} else if err != nil {
-		return nil, err
-	}
-	return nil, nil
+	return nil, groupErr(s.store.DeleteGroup(ctx, p.ID, in.GroupName))
 }
 
 // ListGroupsInput is the ListGroups request.
@@ -161,9 +166,7 @@ func (s *Service) membership(ctx context.Context, in *MembershipInput, add bool)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.GetGroup(ctx, p.ID, in.GroupName); isNotFound(err) {
-		return nil, errGroupNotFound
-	} else if err != nil {
+	if err := s.groupExists(ctx, p.ID, in.GroupName); err != nil {
 		return nil, err
 	}
 	if add {
@@ -215,9 +218,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.GetGroup(ctx, p.ID, in.GroupName); isNotFound(err) {
-		return nil, errGroupNotFound
-	} else if err != nil {
+	if err := s.groupExists(ctx, p.ID, in.GroupName); err != nil {
 		return nil, err
 	}
 	users, next, err := listPage(s, "members/"+p.ID+"/"+in.GroupName, in.NextToken, in.Limit,
