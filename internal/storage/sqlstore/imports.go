@@ -179,8 +179,8 @@ func (s *Store) DeleteImportFile(ctx context.Context, jobID string) error {
 	return err
 }
 
-// releaseConns closes the writer's connection once a batch is committed,
-// and the readers' idle ones (the next statements open new ones):
+// releaseConns closes the writer's connection once imports pause (see
+// importRelease), and the readers' idle ones (the next statements open new ones):
 // everything SQLite allocated for them is freed at once. The allocator under
 // SQLite hands a 64 KiB block back to the system only when every
 // allocation in it is freed, and pages the readers cached while the batch

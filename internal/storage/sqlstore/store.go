@@ -58,7 +58,7 @@ type Store struct {
 	// (SQLite file only; nil otherwise).
 	absent *absentKeys
 	// release gives SQLite's memory back once imports pause (SQLite file
-	// only; see releaseSoon).
+	// only; see importRelease).
 	release importRelease
 }
 
