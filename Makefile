@@ -22,6 +22,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseFilter -fuzztime 30s ./internal/userpool
 	$(GO) test -run '^$$' -fuzz FuzzParseSAMLMetadata -fuzztime 30s ./internal/userpool
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime 30s ./internal/tokens
+	$(GO) test -run '^$$' -fuzz FuzzTrimAll -fuzztime 30s ./internal/sigv4
+	$(GO) test -run '^$$' -fuzz FuzzImportFile -fuzztime 30s ./internal/userpool
+	$(GO) test -run '^$$' -fuzz FuzzDecodeAttributes -fuzztime 30s ./internal/storage/sqlstore
+	$(GO) test -run '^$$' -fuzz FuzzLibcryptoSignsAsCryptoRSA -fuzztime 30s ./internal/rsasign
 
 run:
 	$(GO) run ./cmd/cognitod
