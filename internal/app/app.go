@@ -126,6 +126,8 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	if c.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	}
 	mux.Handle("/", apiServer)
 	return &Built{Handler: mux, Service: svc, Outbox: box}, nil
