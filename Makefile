@@ -26,6 +26,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzImportFile -fuzztime 30s ./internal/userpool
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAttributes -fuzztime 30s ./internal/storage/sqlstore
 	$(GO) test -run '^$$' -fuzz FuzzLibcryptoSignsAsCryptoRSA -fuzztime 30s ./internal/rsasign
+	$(GO) test -run '^$$' -fuzz FuzzCheckProof -fuzztime 30s ./internal/auth
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 30s ./internal/auth
 
 run:
 	$(GO) run ./cmd/cognitod
