@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,8 +26,19 @@ type ImportResult struct {
 func Import(ctx context.Context, o Options, n int, w io.Writer) (*ImportResult, error) {
 	c := newCaller(o.Endpoint, o.Region, o.AccessKey, o.SecretKey, 4)
 	var pool struct{ UserPool struct{ Id string } }
-	if err := c.call(ctx, "CreateUserPool", map[string]any{"PoolName": fmt.Sprint("import-", runID)}, &pool, true); err != nil {
+	// Cognito imports a row only if it verifies one of the pool's
+	// auto-verified attributes.
+	if err := c.call(ctx, "CreateUserPool", map[string]any{"PoolName": fmt.Sprint("import-", runID), "AutoVerifiedAttributes": []string{"email"}}, &pool, true); err != nil {
 		return nil, err
+	}
+	// The file has every column of the pool's header, as Cognito requires.
+	var header struct{ CSVHeader []string }
+	if err := c.call(ctx, "GetCSVHeader", map[string]any{"UserPoolId": pool.UserPool.Id}, &header, true); err != nil {
+		return nil, err
+	}
+	col := map[string]int{}
+	for i, h := range header.CSVHeader {
+		col[h] = i
 	}
 	var job struct {
 		UserImportJob struct{ JobId, PreSignedUrl string }
@@ -38,12 +50,21 @@ func Import(ctx context.Context, o Options, n int, w io.Writer) (*ImportResult, 
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 1<<20)
-		fmt.Fprintln(bw, "cognito:username,email,email_verified,name,given_name")
+		cw := csv.NewWriter(bw)
+		_ = cw.Write(header.CSVHeader)
+		rec := make([]string, len(header.CSVHeader))
+		rec[col["email_verified"]], rec[col["cognito:mfa_enabled"]] = "true", "false"
 		for i := 0; i < n; i++ {
-			fmt.Fprintf(bw, "user%07d,user%07d@example.com,true,User %d,U%d\n", i, i, i, i)
+			rec[col["cognito:username"]], rec[col["email"]] = fmt.Sprintf("user%07d", i), fmt.Sprintf("user%07d@example.com", i)
+			rec[col["name"]], rec[col["given_name"]] = fmt.Sprintf("User %d", i), fmt.Sprintf("U%d", i)
+			_ = cw.Write(rec)
 		}
-		_ = bw.Flush()
-		_ = pw.Close()
+		cw.Flush()
+		err := cw.Error()
+		if err == nil {
+			err = bw.Flush()
+		}
+		_ = pw.CloseWithError(err)
 	}()
 	start := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, job.UserImportJob.PreSignedUrl, pr)

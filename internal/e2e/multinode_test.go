@@ -92,7 +92,8 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 		t.Fatal("node 1 still shows the unlinked identity")
 	}
 	// An import file uploaded through node 1 is run by node 2.
-	job := n1.importJob(pool, "cognito:username,email\nimp1,imp1@example.com\nimp2,imp2@example.com\n")
+	job := n1.importJob(pool, n1.importCSV(pool, map[string]string{"cognito:username": "imp1", "email": "imp1@example.com"},
+		map[string]string{"cognito:username": "imp2", "email": "imp2@example.com"}))
 	must[*cip.StartUserImportJobOutput](t)(n2.c.StartUserImportJob(ctx, &cip.StartUserImportJobInput{UserPoolId: &pool, JobId: &job}))
 	if d := n1.importDone(pool, job); d.Status != types.UserImportJobStatusTypeSucceeded || d.ImportedUsers != 2 {
 		t.Fatalf("import run by node 2: %s, %d imported (%s)", d.Status, d.ImportedUsers, aws.ToString(d.CompletionMessage))

@@ -183,14 +183,14 @@ func TestKillNineDuringImportJob(t *testing.T) {
 	keys := []string{"COGNITOD_ACCESS_KEY_ID=" + testKeyID, "COGNITOD_SECRET_ACCESS_KEY=" + testSecret}
 	cmd, _ := startBinary(t, bin, addr, dir, keys...)
 	e := &env{t: t, ctx: context.Background(), url: "http://" + addr, c: client("http://"+addr, "us-east-1", testKeyID, testSecret)}
-	pool := *must[*cip.CreateUserPoolOutput](t)(e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("imports")})).UserPool.Id
+	pool := *must[*cip.CreateUserPoolOutput](t)(e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("imports"),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}})).UserPool.Id
 	const rows = 150000 // three batches
-	var csv strings.Builder
-	csv.WriteString("cognito:username,email\n")
-	for i := 0; i < rows; i++ {
-		fmt.Fprintf(&csv, "u%06d,u%06d@example.com\n", i, i)
+	users := make([]map[string]string, rows)
+	for i := range users {
+		users[i] = map[string]string{"cognito:username": fmt.Sprintf("u%06d", i), "email": fmt.Sprintf("u%06d@example.com", i)}
 	}
-	job := e.importJob(pool, csv.String())
+	job := e.importJob(pool, e.importCSV(pool, users...))
 	must[*cip.StartUserImportJobOutput](t)(e.c.StartUserImportJob(e.ctx, &cip.StartUserImportJobInput{UserPoolId: &pool, JobId: &job}))
 	for {
 		d := must[*cip.DescribeUserImportJobOutput](t)(e.c.DescribeUserImportJob(e.ctx, &cip.DescribeUserImportJobInput{UserPoolId: &pool, JobId: &job})).UserImportJob

@@ -133,8 +133,8 @@ type Imports interface {
 	OpenImportFile(ctx context.Context, jobID string) (io.ReadCloser, error)
 	DeleteImportFile(ctx context.Context, jobID string) error
 	// ImportUsers inserts users in one transaction; a user whose username,
-	// sub or alias is taken is left out and reported as ErrAlreadyExists at
-	// its index. In the same transaction it reads the job and lets progress
+	// sub or alias is taken is left out and reported at its index as a
+	// *UniqueError naming the key (the username first when several are). In the same transaction it reads the job and lets progress
 	// record the batch in it (progress's error undoes the whole batch), so
 	// that a job resumed elsewhere neither loses nor repeats a row.
 	ImportUsers(ctx context.Context, poolID, jobID string, users []User, progress func(job *ImportJob, errs []error) error) ([]error, error)

@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/awsjson"
 	"github.com/cognitod/cognitod/internal/storage"
 )
@@ -114,7 +118,7 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 		}
 		return
 	}
-	imported, failed, done := j.ImportedUsers, j.FailedUsers, j.Line
+	imported, skipped, failed, done := j.ImportedUsers, j.SkippedUsers, j.FailedUsers, j.Line
 	finish := func(status, msg string) {
 		_, err := s.setJob(ctx, p.ID, jobID, func(j *importJob) error {
 			if j.Owner != s.node {
@@ -124,7 +128,7 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 				status, msg = "Stopped", "The job was stopped."
 			}
 			j.Status, j.CompletionMessage, j.CompletionDate = status, msg, awsjson.T(s.clock())
-			j.ImportedUsers, j.FailedUsers = imported, failed
+			j.ImportedUsers, j.SkippedUsers, j.FailedUsers = imported, skipped, failed
 			j.Owner, j.Lease = "", 0
 			return nil
 		})
@@ -169,22 +173,25 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 	// flush commits the batch with the job's progress up to record line;
 	// it answers whether to go on.
 	flush := func(line int) bool {
-		var bi, bf int64
+		var bi, bs, bf int64
 		stopping := false
 		errs, err := s.store.ImportUsers(ctx, p.ID, jobID, batch, func(sj *storage.ImportJob, errs []error) error {
 			cur := decodeJob(*sj)
 			if cur.Owner != s.node {
 				return errNotHolder
 			}
-			bi, bf = 0, 0
+			bi, bs, bf = 0, 0, 0
 			for _, e := range errs {
-				if e != nil {
-					bf++
-				} else {
+				switch {
+				case e == nil:
 					bi++
+				case takenField(e) == "username":
+					bs++
+				default:
+					bf++
 				}
 			}
-			cur.ImportedUsers, cur.FailedUsers, cur.Line = imported+bi, failed+bf, int64(line)
+			cur.ImportedUsers, cur.SkippedUsers, cur.FailedUsers, cur.Line = imported+bi, skipped+bs, failed+bf, int64(line)
 			cur.Lease = s.now().Add(importLease).UnixMilli()
 			stopping = cur.Status == "Stopping"
 			cur.encode(sj)
@@ -200,10 +207,18 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 			finish("Failed", "The import stopped: a batch of users could not be stored.")
 			return false
 		}
-		imported, failed, done = imported+bi, failed+bf, int64(line)
+		imported, skipped, failed, done = imported+bi, skipped+bs, failed+bf, int64(line)
 		for i, e := range errs {
-			if e != nil {
-				log.Info("import row failed", "row", rows[i], "reason", "username or alias already exists")
+			switch f := takenField(e); f {
+			case "":
+			case "username":
+				rowLog(log, "SKIPPED", rows[i], "The user already exists.")
+			default:
+				msg := "The user could not be imported: a user has its sub."
+				if ae, ok := apierr.As(aliasError(f)); ok {
+					msg = ae.Message
+				}
+				rowLog(log, "FAILED", rows[i], msg)
 			}
 		}
 		batch, rows = batch[:0], rows[:0]
@@ -226,13 +241,13 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 		}
 		if err != nil {
 			failed++
-			log.Info("import row failed", "row", line, "reason", "malformed CSV")
+			rowLog(log, "FAILED", line, "The row is not well-formed CSV.")
 			continue
 		}
 		u, reason := p.importedUser(header, rec, userCol, now)
 		if reason != "" {
 			failed++
-			log.Info("import row failed", "row", line, "reason", reason)
+			rowLog(log, "FAILED", line, reason)
 			continue
 		}
 		batch = append(batch, u)
@@ -244,7 +259,26 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 	if len(batch) > 0 && !flush(line) {
 		return
 	}
-	finish("Succeeded", fmt.Sprintf("Import Job Completed Successfully. %d users imported, %d failed.", imported, failed))
+	finish("Succeeded", fmt.Sprintf("Import Job Completed Successfully. %d users imported, %d skipped, %d failed.", imported, skipped, failed))
+}
+
+// rowLog logs a row's outcome as Cognito's import log words it, by line
+// number and without the user's data: "[FAILED] Line Number 7 - ...".
+func rowLog(log *slog.Logger, outcome string, line int, msg string) {
+	log.Info("import row", "outcome", outcome, "line", line, "message", msg)
+}
+
+// takenField names the key of a row left out of a batch because another
+// user has it ("username", "alias_email", ...), or "" for a stored row.
+func takenField(err error) string {
+	var ue *storage.UniqueError
+	if errors.As(err, &ue) {
+		return ue.Field
+	}
+	if err != nil {
+		return "sub"
+	}
+	return ""
 }
 
 // importHeader reads and checks the CSV header: every column an attribute
@@ -256,23 +290,34 @@ func (p *pool) importHeader(r *csv.Reader) ([]string, int, string) {
 		return nil, 0, "The CSV file has no header."
 	}
 	header := append([]string(nil), rec...)
-	allowed := map[string]bool{}
+	// Every column of the pool's header, in any order, each once
+	// (developer guide: "All columns in the header must be present").
+	missing := map[string]bool{}
 	for _, h := range p.csvHeader() {
-		allowed[h] = true
+		missing[h] = true
 	}
 	userCol := -1
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		header[i] = h
-		if !allowed[h] {
+		if !missing[h] {
+			if slices.Contains(header[:i], h) {
+				return nil, 0, fmt.Sprintf("The CSV header has the column %s twice.", h)
+			}
 			return nil, 0, fmt.Sprintf("The CSV header has a column that is not an attribute of the user pool: %s.", h)
 		}
+		delete(missing, h)
 		if h == "cognito:username" {
 			userCol = i
 		}
 	}
-	if userCol < 0 {
-		return nil, 0, "The CSV header must have a cognito:username column."
+	if len(missing) > 0 {
+		// CompletionMessage holds 128 characters: the first, and how many.
+		return nil, 0, fmt.Sprintf("The CSV header lacks %d of the pool's columns (see GetCSVHeader), among them %s.", len(missing), slices.Sorted(maps.Keys(missing))[0])
+	}
+	// No row could pass the auto-verified rule: the job does not start.
+	if len(p.autoVerified()) == 0 {
+		return nil, 0, "The user pool has no auto-verified attributes: no user can be imported."
 	}
 	return header, userCol, ""
 }

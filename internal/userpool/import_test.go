@@ -3,7 +3,10 @@ package userpool
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -17,14 +20,24 @@ var usernameShape = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
 // and the per-row conversion: nothing panics, and every row accepted makes
 // a user that the API can name and whose attributes the API would accept.
 func FuzzImportFile(f *testing.F) {
-	f.Add([]byte("cognito:username,email,email_verified\nalice,alice@example.com,TRUE\n"))
-	f.Add([]byte("cognito:username,name\na b,Ann\n"))
-	f.Add([]byte("cognito:username\n\"x\ty\"\n"))
-	f.Add([]byte("\ufeffcognito:username,phone_number\nbob,+15555550100\n"))
-	f.Add([]byte("email,cognito:username\nnot-an-email,carol\n"))
-	p := &pool{}
+	p := &pool{cfg: map[string]json.RawMessage{"AutoVerifiedAttributes": json.RawMessage(`["email","phone_number"]`)}}
 	p.ID = "us-east-1_fuzz"
 	p.Schema = standardAttributes
+	// Seeds: the pool's header with the columns given first, then rows.
+	header := func(first ...string) string {
+		cols := slices.Clone(first)
+		for _, h := range p.csvHeader() {
+			if !slices.Contains(first, h) {
+				cols = append(cols, h)
+			}
+		}
+		return strings.Join(cols, ",")
+	}
+	f.Add([]byte(header("cognito:username", "email", "email_verified", "cognito:mfa_enabled") + "\nalice,alice@example.com,TRUE,false" + strings.Repeat(",", 17) + "\n"))
+	f.Add([]byte(header("cognito:username", "name") + "\na b,Ann" + strings.Repeat(",", 19) + "\n"))
+	f.Add([]byte(header("cognito:username") + "\n\"x\ty\"" + strings.Repeat(",", 20) + "\n"))
+	f.Add([]byte("\ufeff" + header("cognito:username", "phone_number", "phone_number_verified", "cognito:mfa_enabled") + "\nbob,+15555550100,true,FALSE" + strings.Repeat(",", 17) + "\n"))
+	f.Add([]byte(header("email", "cognito:username", "email_verified", "cognito:mfa_enabled") + "\nnot-an-email,carol,true,false" + strings.Repeat(",", 17) + "\n"))
 	now := time.UnixMilli(1700000000000)
 	f.Fuzz(func(t *testing.T, file []byte) {
 		r := csv.NewReader(bytes.NewReader(file))
@@ -54,6 +67,14 @@ func FuzzImportFile(f *testing.F) {
 			}
 			if err := p.checkWrite(attrs, true); err != nil {
 				t.Fatalf("accepted attributes %v: %v", u.Attributes, err)
+			}
+			// The user can be sent the code that resets the password.
+			email, _ := attr(&u, "email")
+			phone, _ := attr(&u, "phone_number")
+			if ev, _ := attr(&u, "email_verified"); ev != "true" || email == "" {
+				if pv, _ := attr(&u, "phone_number_verified"); pv != "true" || phone == "" {
+					t.Fatalf("accepted user %v has no verified email or phone number", u.Attributes)
+				}
 			}
 		}
 	})

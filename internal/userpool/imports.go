@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -168,9 +169,35 @@ func (s *Service) StartUserImportJob(ctx context.Context, in *JobRef) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *importJob) error {
+	notCreated := func(j *importJob) error {
 		if j.Status != "Created" {
 			return apierr.New(apierr.PreconditionNotMet, "Import job %s cannot be started: its status is %s.", j.JobId, j.Status)
+		}
+		return nil
+	}
+	sj, err := s.store.GetImportJob(ctx, p.ID, in.JobId)
+	if isNotFound(err) {
+		return nil, jobNotFound(in.JobId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := notCreated(decodeJob(sj)); err != nil {
+		return nil, err
+	}
+	// Cognito refuses to start a job before its file is uploaded; the job
+	// stays Created, to be started once it is.
+	f, err := s.store.OpenImportFile(ctx, in.JobId)
+	if isNotFound(err) {
+		return nil, apierr.New(apierr.PreconditionNotMet, "No csv file was uploaded for %s", in.JobId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *importJob) error {
+		if err := notCreated(j); err != nil {
+			return err
 		}
 		j.Status, j.StartDate = "Pending", awsjson.T(s.clock())
 		return nil
@@ -266,15 +293,43 @@ func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (s
 		return storage.User{}, errs[0]
 	}
 	var attrs []AttributeType
+	mfa := ""
+	verified := map[string]bool{}
+	given := map[string]bool{}
 	for i, h := range header {
 		v := rec[i]
-		if i == userCol || h == "cognito:mfa_enabled" || v == "" {
+		switch h {
+		case "cognito:mfa_enabled":
+			mfa = strings.ToLower(v)
+			continue
+		case "email_verified", "phone_number_verified":
+			v = strings.ToLower(v)
+			verified[strings.TrimSuffix(h, "_verified")] = v == "true"
+		}
+		if i == userCol || v == "" {
 			continue
 		}
-		if h == "email_verified" || h == "phone_number_verified" {
-			v = strings.ToLower(v)
-		}
+		given[h] = true
 		attrs = append(attrs, AttributeType{Name: h, Value: ptr(v)})
+	}
+	// Cognito's rules for a row (developer guide, "Formatting the CSV
+	// file"): cognito:mfa_enabled set; one of the pool's auto-verified
+	// attributes verified, so that the user can get the code that resets
+	// the password; a verified email or phone number present.
+	if mfa != "true" && mfa != "false" {
+		return storage.User{}, "cognito:mfa_enabled must be true or false."
+	}
+	auto := false
+	for _, a := range p.autoVerified() {
+		auto = auto || verified[a]
+	}
+	if !auto {
+		return storage.User{}, "The User Record does not set any of the auto verified attributes to verified. (Example: email_verified to true)."
+	}
+	for _, a := range [...]string{"email", "phone_number"} {
+		if verified[a] && !given[a] {
+			return storage.User{}, fmt.Sprintf("%s_verified is true but %s is empty.", a, a)
+		}
 	}
 	if err := p.checkWrite(attrs, true); err != nil {
 		ae, _ := apierr.As(err)

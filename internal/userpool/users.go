@@ -77,7 +77,7 @@ func userType(u *storage.User, ids []storage.Identity) UserType {
 	}
 }
 
-// aliasExists turns a broken alias uniqueness rule into Cognito's answer.
+// aliasError turns a broken alias uniqueness rule into Cognito's answer.
 func aliasError(field string) error {
 	switch field {
 	case "alias_email":

@@ -78,7 +78,7 @@ func testImportFiles(t *testing.T, s storage.Storage) {
 
 func testImportUsers(t *testing.T, s storage.Storage) {
 	newPool(t, s, "p1")
-	newUser(t, s, "p1", "taken", nil)
+	newUser(t, s, "p1", "taken", func(u *storage.User) { u.AliasEmail = "taken@example.com" })
 	mustNil(t, s.CreateImportJob(ctx, storage.ImportJob{ID: "job1", PoolID: "p1", Config: []byte(`0`), Active: true}))
 	mustNil(t, s.CreateImportJob(ctx, storage.ImportJob{ID: "job2", PoolID: "p1", Config: []byte(`0`)}))
 	active, err := s.ActiveImportJobs(ctx)
@@ -89,17 +89,34 @@ func testImportUsers(t *testing.T, s storage.Storage) {
 	user := func(name string) storage.User {
 		return storage.User{PoolID: "p1", Sub: "sub-" + name, Username: name, UsernameKey: name, Status: "RESET_REQUIRED", Enabled: true, Created: at, Modified: at}
 	}
-	// The progress sees which rows failed and writes the job with them.
-	errs, err := s.ImportUsers(ctx, "p1", "job1", []storage.User{user("a"), user("taken"), user("b")}, func(j *storage.ImportJob, errs []error) error {
-		if errs[0] != nil || !errors.Is(errs[1], storage.ErrAlreadyExists) || errs[2] != nil {
+	// The progress sees which rows were left out, and why, and writes the
+	// job with them. A row whose username is taken names the username
+	// (its alias is taken too); one whose alias alone is taken, the alias;
+	// a repeat within the batch, the username.
+	aliasTaken := user("c2")
+	aliasTaken.AliasEmail = "taken@example.com"
+	takenToo := user("taken")
+	takenToo.AliasEmail = "taken@example.com"
+	want := []string{"", "username", "", "alias_email", "username"}
+	check := func(errs []error) bool {
+		for i, e := range errs {
+			var ue *storage.UniqueError
+			if (want[i] == "") != (e == nil) || e != nil && (!errors.As(e, &ue) || ue.Field != want[i]) {
+				return false
+			}
+		}
+		return len(errs) == len(want)
+	}
+	errs, err := s.ImportUsers(ctx, "p1", "job1", []storage.User{user("a"), takenToo, user("b"), aliasTaken, user("a")}, func(j *storage.ImportJob, errs []error) error {
+		if !check(errs) {
 			t.Errorf("errors seen by progress: %v", errs)
 		}
 		j.Config, j.Active = []byte(`3`), false
 		return nil
 	})
 	mustNil(t, err)
-	if errs[0] != nil || !errors.Is(errs[1], storage.ErrAlreadyExists) || errs[2] != nil {
-		t.Fatalf("errors: %v", errs)
+	if !check(errs) {
+		t.Fatalf("errors: %v, want taken keys %q", errs, want)
 	}
 	j, err := s.GetImportJob(ctx, "p1", "job1")
 	mustNil(t, err)

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -307,7 +308,11 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 					return keys, err
 				}
 				if n, _ := res.RowsAffected(); n == 0 {
-					errs[i] = storage.ErrAlreadyExists
+					taken, err := s.takenKey(sctx, tx, &users[i])
+					if err != nil {
+						return keys, err
+					}
+					errs[i] = taken
 				} else {
 					keys = append(keys, userNameKey(users[i].PoolID, users[i].UsernameKey))
 				}
@@ -324,4 +329,30 @@ func (s *Store) ImportUsers(ctx context.Context, poolID, jobID string, users []s
 		s.release.end(func() { s.releaseConns(context.Background()) })
 	}
 	return errs, err
+}
+
+// takenKey answers which unique key of u a row of its pool already has (a
+// *storage.UniqueError): the username before any alias, so that a user
+// already there is told from one whose email another user has. Only rows
+// that were left out pay for it.
+func (s *Store) takenKey(ctx context.Context, tx *sql.Tx, u *storage.User) (*storage.UniqueError, error) {
+	for _, k := range [...]struct{ col, field, v string }{
+		{"username_key", "username", u.UsernameKey},
+		{"alias_email", "alias_email", u.AliasEmail},
+		{"alias_phone", "alias_phone", u.AliasPhone},
+		{"alias_preferred", "alias_preferred", u.AliasPreferred},
+	} {
+		if k.v == "" {
+			continue
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM users WHERE pool_id = ? AND `+k.col+` = ?`), u.PoolID, k.v).Scan(&one)
+		switch {
+		case err == nil:
+			return &storage.UniqueError{Field: k.field}, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
+	}
+	return &storage.UniqueError{Field: "sub"}, nil
 }
