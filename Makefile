@@ -28,6 +28,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLibcryptoSignsAsCryptoRSA -fuzztime 30s ./internal/rsasign
 	$(GO) test -run '^$$' -fuzz FuzzCheckProof -fuzztime 30s ./internal/auth
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 30s ./internal/auth
+	$(GO) test -run '^$$' -fuzz FuzzHostedEndpoints -fuzztime 30s ./internal/e2e
 
 run:
 	$(GO) run ./cmd/cognitod
