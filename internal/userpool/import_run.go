@@ -208,9 +208,13 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 			return false
 		}
 		imported, skipped, failed, done = imported+bi, skipped+bs, failed+bf, int64(line)
+		debug := log.Enabled(ctx, slog.LevelDebug)
 		for i, e := range errs {
 			switch f := takenField(e); f {
 			case "":
+				if debug {
+					log.Debug("import row", "outcome", "SUCCEEDED", "line", rows[i], "message", "The import succeeded.")
+				}
 			case "username":
 				rowLog(log, "SKIPPED", rows[i], "The user already exists.")
 			default:
@@ -262,8 +266,9 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 	finish("Succeeded", fmt.Sprintf("Import Job Completed Successfully. %d users imported, %d skipped, %d failed.", imported, skipped, failed))
 }
 
-// rowLog logs a row's outcome as Cognito's import log words it, by line
-// number and without the user's data: "[FAILED] Line Number 7 - ...".
+// rowLog logs a row that was not imported as Cognito's import log words
+// it, by line number and without the user's data ("[FAILED] Line Number 7
+// - ..."); imported rows are logged at debug level only.
 func rowLog(log *slog.Logger, outcome string, line int, msg string) {
 	log.Info("import row", "outcome", outcome, "line", line, "message", msg)
 }
