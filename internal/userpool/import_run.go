@@ -208,13 +208,10 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 			return false
 		}
 		imported, skipped, failed, done = imported+bi, skipped+bs, failed+bf, int64(line)
-		debug := log.Enabled(ctx, slog.LevelDebug)
 		for i, e := range errs {
 			switch f := takenField(e); f {
 			case "":
-				if debug {
-					log.Debug("import row", "outcome", "SUCCEEDED", "line", rows[i], "message", "The import succeeded.")
-				}
+				rowLog(log, "SUCCEEDED", rows[i], "The import succeeded.")
 			case "username":
 				rowLog(log, "SKIPPED", rows[i], "The user already exists.")
 			default:
@@ -270,7 +267,13 @@ func (s *Service) runImport(p *pool, jobID string, takeOver bool) {
 // it, by line number and without the user's data ("[FAILED] Line Number 7
 // - ..."); imported rows are logged at debug level only.
 func rowLog(log *slog.Logger, outcome string, line int, msg string) {
-	log.Info("import row", "outcome", outcome, "line", line, "message", msg)
+	level := slog.LevelInfo
+	if outcome == "SUCCEEDED" {
+		level = slog.LevelDebug
+	}
+	if log.Enabled(context.Background(), level) {
+		log.Log(context.Background(), level, "import row", "outcome", outcome, "line", line, "message", msg)
+	}
 }
 
 // takenField names the key of a row left out of a batch because another
