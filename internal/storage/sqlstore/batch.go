@@ -141,7 +141,8 @@ func (s *Store) submit(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // startCheckpointer runs passive WAL checkpoints twice a second on a
-// connection of its own: they never wait for the writer nor block readers.
+// connection of its own: they never wait for the writer nor block readers
+// (idle user readers' outdated snapshots are ended first).
 func (s *Store) startCheckpointer(db *sql.DB) {
 	s.ckpt, s.ckptStop, s.ckptDone = db, make(chan struct{}), make(chan struct{})
 	go func() {
@@ -153,6 +154,9 @@ func (s *Store) startCheckpointer(db *sql.DB) {
 			case <-s.ckptStop:
 				return
 			case <-t.C:
+				if s.userReaders != nil {
+					s.userReaders.endIdleSnapshots()
+				}
 				_, _ = db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
 			}
 		}

@@ -123,7 +123,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	}
 	users.writeEnded(false) // the migrations' changes are committed
 	s.users = users
-	if s.userReaders, err = openUserReaders(path, n); err != nil {
+	if s.userReaders, err = openUserReaders(path, n, users.begin); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -26,10 +26,21 @@ import (
 // One statement per connection and query text, prepared once; text
 // arguments are bound without a copy by SQLite from a buffer of the
 // connection's, valid until the next bind.
+//
+// A connection keeps its read transaction from one query to the next while
+// no write transaction has ended (gen unchanged): starting one (the WAL's
+// read lock, the database header checked again) and ending it cost as much
+// as a cached lookup. A snapshot taken after the last write ended is
+// exactly what a new transaction would read; a caller told of a write has
+// seen gen move past it first (writeEnded runs before anyone is answered).
+// The checkpointer ends idle connections' outdated snapshots before each
+// checkpoint (endIdleSnapshots), so that none holds the WAL back.
 type userReaders struct {
 	path string
 	idle chan *userReader
-	mu   sync.Mutex // guards closed
+	// gen answers how many write transactions have ended (userCache.begin).
+	gen func() uint64
+	mu  sync.Mutex // guards closed
 	// closed is set by close; a reader put back after it is closed at once.
 	closed bool
 }
@@ -41,10 +52,14 @@ type userReader struct {
 	// arg is C memory for the bound values; argCap its size.
 	arg    uintptr
 	argCap int
+	// inSnapshot is set while the connection is in a read transaction,
+	// begun when snapshotGen write transactions had ended.
+	inSnapshot  bool
+	snapshotGen uint64
 }
 
-func openUserReaders(path string, n int) (*userReaders, error) {
-	rs := &userReaders{path: path, idle: make(chan *userReader, n)}
+func openUserReaders(path string, n int, gen func() uint64) (*userReaders, error) {
+	rs := &userReaders{path: path, idle: make(chan *userReader, n), gen: gen}
 	for range n {
 		r, err := openUserReader(path)
 		if err != nil {
@@ -323,7 +338,8 @@ func (rs *userReaders) get(ctx context.Context) (*userReader, error) {
 	}
 }
 
-// onReader runs fn on an idle connection of rs.
+// onReader runs fn on an idle connection of rs, in a snapshot as recent as
+// the last write transaction that ended.
 func onReader[T any](ctx context.Context, rs *userReaders, fn func(*userReader) (T, error)) (T, error) {
 	r, err := rs.get(ctx)
 	if err != nil {
@@ -331,7 +347,70 @@ func onReader[T any](ctx context.Context, rs *userReaders, fn func(*userReader) 
 		return zero, err
 	}
 	defer rs.put(r)
-	return fn(r)
+	if err := r.snapshot(rs.gen()); err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := fn(r)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		r.endSnapshot() // start the next query afresh
+	}
+	return v, err
+}
+
+// snapshot puts the connection in a read transaction begun after gen write
+// transactions had ended (gen is read before the transaction begins: its
+// snapshot has at least those).
+func (r *userReader) snapshot(gen uint64) error {
+	if r.inSnapshot && r.snapshotGen == gen {
+		return nil
+	}
+	r.endSnapshot()
+	if err := r.step(`BEGIN`); err != nil {
+		return err
+	}
+	r.inSnapshot, r.snapshotGen = true, gen
+	return nil
+}
+
+// endSnapshot ends the connection's read transaction, if it is in one.
+func (r *userReader) endSnapshot() {
+	if r.inSnapshot {
+		r.inSnapshot = false
+		if err := r.step(`COMMIT`); err != nil {
+			_ = r.step(`ROLLBACK`)
+		}
+	}
+}
+
+// step runs q, a statement without parameters or rows.
+func (r *userReader) step(q string) error {
+	st, err := r.stmt(q)
+	if err != nil {
+		return err
+	}
+	defer sqlite3.Xsqlite3_reset(r.tls, st)
+	if rc := sqlite3.Xsqlite3_step(r.tls, st); rc != sqlite3.SQLITE_DONE {
+		return r.err(rc)
+	}
+	return nil
+}
+
+// endIdleSnapshots ends the read transactions of idle connections that
+// began before the last write ended: they would keep a checkpoint from
+// copying the frames written since.
+func (rs *userReaders) endIdleSnapshots() {
+	for range cap(rs.idle) {
+		select {
+		case r := <-rs.idle:
+			if r.snapshotGen != rs.gen() {
+				r.endSnapshot()
+			}
+			rs.put(r)
+		default:
+			return
+		}
+	}
 }
 
 // user runs q (see userReader.user) on an idle connection.

@@ -79,3 +79,79 @@ func TestUserReadersReadWhatDatabaseSQLReads(t *testing.T) {
 		t.Fatalf("cancelled wait: %v", err)
 	}
 }
+
+// A user reader keeps its read transaction between queries only while no
+// write has ended: every connection reads a change as soon as its writer
+// is answered, and idle connections' outdated snapshots are ended before a
+// checkpoint, which then copies the whole WAL.
+func TestUserReadersSnapshotsFollowWrites(t *testing.T) {
+	s, ctx := openFileStore(t, "us-east-1_a")
+	at := time.UnixMilli(1700000000123).UTC()
+	if _, err := s.CreateUser(ctx, storage.User{PoolID: "us-east-1_a", Sub: "s-ann", Username: "ann", UsernameKey: "ann", Status: "CONFIRMED",
+		Enabled: true, Created: at, Modified: at}); err != nil {
+		t.Fatal(err)
+	}
+	q := `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND username_key = ?`
+	// readAll reads ann on every connection (each is in a snapshot after).
+	readAll := func() []string {
+		var statuses []string
+		var held []*userReader
+		for range cap(s.userReaders.idle) {
+			r := <-s.userReaders.idle
+			held = append(held, r)
+			if err := r.snapshot(s.userReaders.gen()); err != nil {
+				t.Fatal(err)
+			}
+			u, err := r.user(q, "us-east-1_a", "ann")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.inSnapshot {
+				t.Fatal("the connection is not in a read transaction")
+			}
+			statuses = append(statuses, u.Status)
+		}
+		for _, r := range held {
+			s.userReaders.put(r)
+		}
+		return statuses
+	}
+	for _, st := range readAll() {
+		if st != "CONFIRMED" {
+			t.Fatalf("status %s before the update", st)
+		}
+	}
+	if _, err := s.UpdateUser(ctx, "us-east-1_a", "s-ann", func(u *storage.User) error { u.Status = "RESET_REQUIRED"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ { // through onReader, as the store reads
+		u, err := s.userReaders.user(ctx, q, "us-east-1_a", "ann")
+		if err != nil || u.Status != "RESET_REQUIRED" {
+			t.Fatalf("read after the update: %s %v", u.Status, err)
+		}
+	}
+	for _, st := range readAll() {
+		if st != "RESET_REQUIRED" {
+			t.Fatalf("a connection read %s after the update was answered", st)
+		}
+	}
+	// Every connection now holds a snapshot; a write makes them outdated.
+	if _, err := s.UpdateUser(ctx, "us-east-1_a", "s-ann", func(u *storage.User) error { u.Status = "CONFIRMED"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	checkpoint := func() (log, done int) {
+		var busy int
+		if err := s.writer.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil {
+			t.Fatal(err)
+		}
+		return log, done
+	}
+	s.stopCheckpointer() // this test checkpoints by hand
+	if log, done := checkpoint(); done == log {
+		t.Fatalf("outdated snapshots did not hold the checkpoint back (%d of %d frames): the test shows nothing", done, log)
+	}
+	s.userReaders.endIdleSnapshots()
+	if log, done := checkpoint(); done != log {
+		t.Fatalf("after ending idle snapshots, the checkpoint copied %d of %d frames", done, log)
+	}
+}
