@@ -289,9 +289,10 @@ func takenField(err error) string {
 	return ""
 }
 
-// importHeader reads and checks the CSV header: every column an attribute
-// of the pool, one of them cognito:username. It answers the columns and
-// the username's, or why the file cannot be imported.
+// importHeader reads and checks the CSV header: the pool's columns
+// (GetCSVHeader), each once, in any order; and the pool must have an
+// auto-verified attribute for any row to be imported. It answers the
+// columns and the username's, or why the file cannot be imported.
 func (p *pool) importHeader(r *csv.Reader) ([]string, int, string) {
 	rec, err := r.Read()
 	if err != nil {
