@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/cognitod/cognitod/internal/app"
 	"github.com/cognitod/cognitod/internal/config"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
 )
@@ -61,17 +60,7 @@ func newFedEnv(t *testing.T, lambdaConfig *types.LambdaConfigType) *fedEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String()
-	cfg := config.Defaults()
-	cfg.Storage, cfg.BaseURL, cfg.LambdaEndpoint = "memory", base, lambda.URL
-	b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs.Config.Handler = b.Handler
-	hs.Start()
-	t.Cleanup(hs.Close)
+	base, b := serve(t, st, func(c *config.Config) { c.LambdaEndpoint = lambda.URL })
 	f.env = &env{t: t, ctx: ctx, url: base, c: client(base, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}
 	f.pool = f.env.pool(&cip.CreateUserPoolInput{LambdaConfig: lambdaConfig, AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		Schema: []types.SchemaAttributeType{{Name: aws.String("tenant"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(false)}}})

@@ -57,22 +57,34 @@ func newEnvOn(t *testing.T, st storage.Storage) *env { return newEnvBehind(t, st
 // one load balancer share one); "" means its own address.
 func newEnvBehind(t *testing.T, st storage.Storage, base string) *env {
 	t.Helper()
-	ctx := context.Background()
+	url, b := serve(t, st, func(c *config.Config) {
+		if base != "" {
+			c.BaseURL = base
+		}
+	})
+	return &env{t: t, ctx: context.Background(), url: url, c: client(url, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}
+}
+
+// serve builds cognitod over st, its base URL its own address unless edit
+// sets another, and serves it on a loopback port until the test ends; it
+// answers that address.
+func serve(tb testing.TB, st storage.Storage, edit func(*config.Config)) (string, *app.Built) {
+	tb.Helper()
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
 	cfg := config.Defaults()
 	cfg.Storage, cfg.BaseURL, cfg.Addr = "memory", url, hs.Listener.Addr().String()
-	if base != "" {
-		cfg.BaseURL = base
+	if edit != nil {
+		edit(&cfg)
 	}
-	b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
+	b, err := app.Build(context.Background(), st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	hs.Config.Handler = b.Handler
 	hs.Start()
-	t.Cleanup(hs.Close)
-	return &env{t: t, ctx: ctx, url: url, c: client(url, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}
+	tb.Cleanup(hs.Close)
+	return url, b
 }
 
 func client(url, region, key, secret string) *cip.Client {

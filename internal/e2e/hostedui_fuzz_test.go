@@ -16,8 +16,6 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/cognitod/cognitod/internal/app"
-	"github.com/cognitod/cognitod/internal/config"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
 )
 
@@ -48,17 +46,7 @@ func FuzzHostedEndpoints(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer st.Close()
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String()
-	cfg := config.Defaults()
-	cfg.Storage, cfg.BaseURL = "memory", base
-	b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	hs.Config.Handler = b.Handler
-	hs.Start()
-	defer hs.Close()
+	base, b := serve(f, st, nil)
 	c := client(base, "us-east-1", testKeyID, testSecret)
 	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("fuzz")})
 	if err != nil {

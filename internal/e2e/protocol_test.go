@@ -19,7 +19,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cognitod/cognitod/internal/apierr"
-	"github.com/cognitod/cognitod/internal/app"
 	"github.com/cognitod/cognitod/internal/awsjson"
 	"github.com/cognitod/cognitod/internal/config"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
@@ -212,17 +211,8 @@ func TestQuotaEmulation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	hs := httptest.NewUnstartedServer(nil)
-	cfg := config.Defaults()
-	cfg.Storage, cfg.QuotaEmulation, cfg.QuotaRates = "memory", true, map[string]float64{"UserRead": 3}
-	b, err := app.Build(context.Background(), st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs.Config.Handler = b.Handler
-	hs.Start()
-	defer hs.Close()
-	c := client(hs.URL, "us-east-1", testKeyID, testSecret)
+	url, _ := serve(t, st, func(c *config.Config) { c.QuotaEmulation, c.QuotaRates = true, map[string]float64{"UserRead": 3} })
+	c := client(url, "us-east-1", testKeyID, testSecret)
 	pool := *must[*cip.CreateUserPoolOutput](t)(c.CreateUserPool(context.Background(), &cip.CreateUserPoolInput{PoolName: aws.String("q")})).UserPool.Id
 	var throttled error
 	for i := 0; i < 10 && throttled == nil; i++ {
