@@ -182,7 +182,11 @@ func (s *Service) StartUserImportJob(ctx context.Context, in *JobRef) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	if err := notCreated(decodeJob(sj)); err != nil {
+	cur, err := s.expire(ctx, decodeJob(sj))
+	if err != nil {
+		return nil, err
+	}
+	if err := notCreated(cur); err != nil {
 		return nil, err
 	}
 	// Cognito refuses to start a job before its file is uploaded; the job
@@ -215,6 +219,11 @@ func (s *Service) StopUserImportJob(ctx context.Context, in *JobRef) (map[string
 	if err != nil {
 		return nil, err
 	}
+	if sj, err := s.store.GetImportJob(ctx, p.ID, in.JobId); err == nil {
+		if _, err := s.expire(ctx, decodeJob(sj)); err != nil { // so that the refusal says Expired
+			return nil, err
+		}
+	}
 	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *importJob) error {
 		if j.Status != "Pending" && j.Status != "InProgress" {
 			return apierr.New(apierr.PreconditionNotMet, "Import job %s cannot be stopped: its status is %s.", j.JobId, j.Status)
@@ -241,7 +250,40 @@ func (s *Service) DescribeUserImportJob(ctx context.Context, in *JobRef) (map[st
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserImportJob": decodeJob(j).wire()}, nil
+	cur, err := s.expire(ctx, decodeJob(j))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"UserImportJob": cur.wire()}, nil
+}
+
+// importJobExpiry is how long a job waits to be started: Cognito expires
+// one "not started within 24-48 hours", as the upload URL expires.
+const importJobExpiry = 24 * time.Hour
+
+// expire makes a job that was never started Expired once importJobExpiry
+// has passed since it was created, and deletes its file ("All data
+// associated with the job was deleted, and the job can't be started"). It
+// answers the job as it now is.
+func (s *Service) expire(ctx context.Context, j *importJob) (*importJob, error) {
+	if j.Status != "Created" || j.CreationDate == nil || s.now().Sub(time.Time(*j.CreationDate)) < importJobExpiry {
+		return j, nil
+	}
+	cur, err := s.setJob(ctx, j.UserPoolId, j.JobId, func(c *importJob) error {
+		if c.Status == "Created" { // not started meanwhile
+			c.Status = "Expired"
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cur.Status == "Expired" {
+		if err := s.store.DeleteImportFile(ctx, j.JobId); err != nil {
+			return nil, err
+		}
+	}
+	return cur, nil
 }
 
 // ListUserImportJobs lists a pool's jobs.
@@ -262,7 +304,11 @@ func (s *Service) ListUserImportJobs(ctx context.Context, in *struct {
 	}
 	out := make([]*UserImportJobType, 0, len(list))
 	for _, j := range list {
-		out = append(out, decodeJob(j).wire())
+		cur, err := s.expire(ctx, decodeJob(j))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cur.wire())
 	}
 	res := map[string]any{"UserImportJobs": out}
 	if next != "" {
