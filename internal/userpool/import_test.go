@@ -3,7 +3,6 @@ package userpool
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,7 +19,7 @@ var usernameShape = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
 // and the per-row conversion: nothing panics, and every row accepted makes
 // a user that the API can name and whose attributes the API would accept.
 func FuzzImportFile(f *testing.F) {
-	p := &pool{cfg: map[string]json.RawMessage{"AutoVerifiedAttributes": json.RawMessage(`["email","phone_number"]`)}}
+	p := &pool{AutoVerified: []string{"email", "phone_number"}}
 	p.ID = "us-east-1_fuzz"
 	p.Schema = standardAttributes
 	// Seeds: the pool's header with the columns given first, then rows.

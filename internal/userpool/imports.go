@@ -317,6 +317,10 @@ func (s *Service) ListUserImportJobs(ctx context.Context, in *struct {
 	return res, nil
 }
 
+// importContact numbers the columns of the two ways to reach a user:
+// email (0), phone_number (1).
+var importContact = map[string]int{"email": 0, "email_verified": 0, "phone_number": 1, "phone_number_verified": 1}
+
 // importedUser builds a user from one CSV row, or says why it cannot.
 func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (storage.User, string) {
 	if len(rec) != len(header) {
@@ -340,8 +344,7 @@ func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (s
 	}
 	var attrs []AttributeType
 	mfa := ""
-	verified := map[string]bool{}
-	given := map[string]bool{}
+	var verified, given [2]bool // by importContact
 	for i, h := range header {
 		v := rec[i]
 		switch h {
@@ -350,12 +353,13 @@ func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (s
 			continue
 		case "email_verified", "phone_number_verified":
 			v = strings.ToLower(v)
-			verified[strings.TrimSuffix(h, "_verified")] = v == "true"
+			verified[importContact[h]] = v == "true"
+		case "email", "phone_number":
+			given[importContact[h]] = v != ""
 		}
 		if i == userCol || v == "" {
 			continue
 		}
-		given[h] = true
 		attrs = append(attrs, AttributeType{Name: h, Value: ptr(v)})
 	}
 	// Cognito's rules for a row (developer guide, "Formatting the CSV
@@ -367,13 +371,15 @@ func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (s
 	}
 	auto := false
 	for _, a := range p.autoVerified() {
-		auto = auto || verified[a]
+		if i, ok := importContact[a]; ok {
+			auto = auto || verified[i]
+		}
 	}
 	if !auto {
 		return storage.User{}, "The User Record does not set any of the auto verified attributes to verified. (Example: email_verified to true)."
 	}
-	for _, a := range [...]string{"email", "phone_number"} {
-		if verified[a] && !given[a] {
+	for i, a := range [...]string{"email", "phone_number"} {
+		if verified[i] && !given[i] {
 			return storage.User{}, fmt.Sprintf("%s_verified is true but %s is empty.", a, a)
 		}
 	}

@@ -19,6 +19,7 @@ type pool struct {
 	Schema             []SchemaAttributeType
 	UsernameAttributes []string
 	AliasAttributes    []string
+	AutoVerified       []string // AutoVerifiedAttributes
 	CaseSensitive      bool
 	Policy             PasswordPolicyType
 	DeletionProtection string
@@ -40,6 +41,7 @@ func decodePool(p storage.Pool) (*pool, error) {
 	get("SchemaAttributes", &out.Schema)
 	get("UsernameAttributes", &out.UsernameAttributes)
 	get("AliasAttributes", &out.AliasAttributes)
+	get("AutoVerifiedAttributes", &out.AutoVerified)
 	var uc struct{ CaseSensitive *bool }
 	get("UsernameConfiguration", &uc)
 	if uc.CaseSensitive != nil {

@@ -22,11 +22,7 @@ type SignUpInput struct {
 }
 
 // autoVerified is the pool's AutoVerifiedAttributes.
-func (p *pool) autoVerified() []string {
-	var list []string
-	_ = jsonInto(p.cfg["AutoVerifiedAttributes"], &list)
-	return list
-}
+func (p *pool) autoVerified() []string { return p.AutoVerified }
 
 // confirmationTarget picks where a sign-up code goes: an auto-verified
 // email, else an auto-verified phone number.
