@@ -175,14 +175,7 @@ func (s *Service) StartUserImportJob(ctx context.Context, in *JobRef) (map[strin
 		}
 		return nil
 	}
-	sj, err := s.store.GetImportJob(ctx, p.ID, in.JobId)
-	if isNotFound(err) {
-		return nil, jobNotFound(in.JobId)
-	}
-	if err != nil {
-		return nil, err
-	}
-	cur, err := s.expire(ctx, decodeJob(sj))
+	cur, err := s.currentJob(ctx, p.ID, in.JobId)
 	if err != nil {
 		return nil, err
 	}
@@ -219,10 +212,8 @@ func (s *Service) StopUserImportJob(ctx context.Context, in *JobRef) (map[string
 	if err != nil {
 		return nil, err
 	}
-	if sj, err := s.store.GetImportJob(ctx, p.ID, in.JobId); err == nil {
-		if _, err := s.expire(ctx, decodeJob(sj)); err != nil { // so that the refusal says Expired
-			return nil, err
-		}
+	if _, err := s.currentJob(ctx, p.ID, in.JobId); err != nil { // so that a refusal says Expired
+		return nil, err
 	}
 	j, err := s.setJob(ctx, p.ID, in.JobId, func(j *importJob) error {
 		if j.Status != "Pending" && j.Status != "InProgress" {
@@ -243,18 +234,23 @@ func (s *Service) DescribeUserImportJob(ctx context.Context, in *JobRef) (map[st
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.store.GetImportJob(ctx, p.ID, in.JobId)
-	if isNotFound(err) {
-		return nil, jobNotFound(in.JobId)
-	}
-	if err != nil {
-		return nil, err
-	}
-	cur, err := s.expire(ctx, decodeJob(j))
+	cur, err := s.currentJob(ctx, p.ID, in.JobId)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"UserImportJob": cur.wire()}, nil
+}
+
+// currentJob reads a job as it now is (Expired if its time has passed).
+func (s *Service) currentJob(ctx context.Context, poolID, id string) (*importJob, error) {
+	j, err := s.store.GetImportJob(ctx, poolID, id)
+	if isNotFound(err) {
+		return nil, jobNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.expire(ctx, decodeJob(j))
 }
 
 // importJobExpiry is how long a job waits to be started: Cognito expires
