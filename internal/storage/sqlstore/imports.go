@@ -181,8 +181,9 @@ func (s *Store) DeleteImportFile(ctx context.Context, jobID string) error {
 }
 
 // releaseConns closes the writer's connection once imports pause (see
-// importRelease), and the readers' idle ones (the next statements open new ones):
-// everything SQLite allocated for them is freed at once. The allocator under
+// importRelease), and the readers' idle ones (the next statements open new
+// ones; a user reader in use is replaced when its query ends): everything
+// SQLite allocated for them is freed. The allocator under
 // SQLite hands a 64 KiB block back to the system only when every
 // allocation in it is freed, and pages the readers cached while the batch
 // loaded sit in blocks among the batch's: emptying the batch's page cache
@@ -197,7 +198,7 @@ func (s *Store) releaseConns(ctx context.Context) {
 	s.reader.SetMaxIdleConns(0)
 	s.reader.SetMaxIdleConns(s.readers)
 	if s.userReaders != nil {
-		s.userReaders.reopenIdle()
+		s.userReaders.reopen()
 	}
 	trimSQLiteMemory()
 }

@@ -40,9 +40,12 @@ type userReaders struct {
 	idle chan *userReader
 	// gen answers how many write transactions have ended (userCache.begin).
 	gen func() uint64
-	mu  sync.Mutex // guards closed
+	mu  sync.Mutex // guards closed and epoch
 	// closed is set by close; a reader put back after it is closed at once.
 	closed bool
+	// epoch counts reopen's calls; a connection of an older one is
+	// replaced when it is put back.
+	epoch uint64
 }
 
 type userReader struct {
@@ -56,6 +59,8 @@ type userReader struct {
 	// begun when snapshotGen write transactions had ended.
 	inSnapshot  bool
 	snapshotGen uint64
+	// epoch is the userReaders.epoch the connection was opened in.
+	epoch uint64
 }
 
 func openUserReaders(path string, n int, gen func() uint64) (*userReaders, error) {
@@ -430,6 +435,15 @@ func (rs *userReaders) listedUsers(ctx context.Context, q string, args []any, fn
 
 func (rs *userReaders) put(r *userReader) {
 	rs.mu.Lock()
+	epoch := rs.epoch
+	rs.mu.Unlock()
+	if r.epoch != epoch {
+		// In use when reopen ran: its memory goes now, and back to the
+		// system (reopen's caller trimmed before it was freed).
+		r = rs.fresh(r, epoch)
+		trimSQLiteMemory()
+	}
+	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if rs.closed {
 		r.close()
@@ -438,10 +452,16 @@ func (rs *userReaders) put(r *userReader) {
 	rs.idle <- r
 }
 
-// reopenIdle replaces the idle connections by new ones, freeing all their
-// memory (see Store.releaseConns). A connection that cannot be reopened is
-// kept.
-func (rs *userReaders) reopenIdle() {
+// reopen replaces every connection by a new one, freeing all their memory
+// (see Store.releaseConns): the idle ones at once, the ones in use when
+// they are put back. Connections opened before a million-user import hold
+// allocations among the import's, which would keep the allocator's blocks
+// (and tens of megabytes) resident if they stayed.
+func (rs *userReaders) reopen() {
+	rs.mu.Lock()
+	rs.epoch++
+	epoch := rs.epoch
+	rs.mu.Unlock()
 	for range cap(rs.idle) {
 		var r *userReader
 		select {
@@ -449,12 +469,28 @@ func (rs *userReaders) reopenIdle() {
 		default:
 			return
 		}
-		if fresh, err := openUserReader(rs.path); err == nil {
+		r = rs.fresh(r, epoch)
+		rs.mu.Lock()
+		if rs.closed {
 			r.close()
-			r = fresh
+		} else {
+			rs.idle <- r
 		}
-		rs.put(r)
+		rs.mu.Unlock()
 	}
+}
+
+// fresh closes r and answers a new connection of epoch in its place; if
+// none can be opened, r itself (marked of epoch: it is not tried again).
+func (rs *userReaders) fresh(r *userReader, epoch uint64) *userReader {
+	n, err := openUserReader(rs.path)
+	if err != nil {
+		r.epoch = epoch
+		return r
+	}
+	r.close()
+	n.epoch = epoch
+	return n
 }
 
 // close closes the idle connections at once and the busy ones as they are

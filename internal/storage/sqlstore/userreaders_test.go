@@ -155,3 +155,39 @@ func TestUserReadersSnapshotsFollowWrites(t *testing.T) {
 		t.Fatalf("after ending idle snapshots, the checkpoint copied %d of %d frames", done, log)
 	}
 }
+
+// reopen replaces every connection: the idle ones at once, one in use when
+// it is put back; the new ones read as the old did.
+func TestUserReadersReopenReplacesBusyOnes(t *testing.T) {
+	s, ctx := openFileStore(t, "us-east-1_a")
+	rs := s.userReaders
+	old := map[*userReader]bool{}
+	var all []*userReader
+	for range cap(rs.idle) {
+		r := <-rs.idle
+		old[r] = true
+		all = append(all, r)
+	}
+	busy := all[0]
+	for _, r := range all[1:] {
+		rs.put(r)
+	}
+	rs.reopen()
+	for range cap(rs.idle) - 1 {
+		r := <-rs.idle
+		if old[r] {
+			t.Fatal("an idle connection was kept through reopen")
+		}
+		defer rs.put(r)
+	}
+	rs.put(busy) // done with its query: replaced now
+	r := <-rs.idle
+	if r == busy || old[r] {
+		t.Fatal("the connection in use during reopen was put back as it was")
+	}
+	rs.put(r)
+	q := `SELECT ` + userCols + ` FROM users WHERE pool_id = ? AND username_key = ?`
+	if _, err := rs.user(ctx, q, "us-east-1_a", "nobody"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a reopened connection reads: %v", err)
+	}
+}
