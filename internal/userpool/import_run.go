@@ -271,9 +271,7 @@ func rowLog(log *slog.Logger, outcome string, line int, msg string) {
 	if outcome == "SUCCEEDED" {
 		level = slog.LevelDebug
 	}
-	if log.Enabled(context.Background(), level) {
-		log.Log(context.Background(), level, "import row", "outcome", outcome, "line", line, "message", msg)
-	}
+	log.Log(context.Background(), level, "import row", "outcome", outcome, "line", line, "message", msg)
 }
 
 // takenField names the key of a row left out of a batch because another

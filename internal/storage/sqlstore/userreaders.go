@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -40,12 +41,12 @@ type userReaders struct {
 	idle chan *userReader
 	// gen answers how many write transactions have ended (userCache.begin).
 	gen func() uint64
-	mu  sync.Mutex // guards closed and epoch
+	mu  sync.Mutex // guards closed
 	// closed is set by close; a reader put back after it is closed at once.
 	closed bool
 	// epoch counts reopen's calls; a connection of an older one is
 	// replaced when it is put back.
-	epoch uint64
+	epoch atomic.Uint64
 }
 
 type userReader struct {
@@ -433,15 +434,18 @@ func (rs *userReaders) listedUsers(ctx context.Context, q string, args []any, fn
 	return onReader(ctx, rs, func(r *userReader) ([]storage.User, error) { return r.listedUsers(q, args, fname) })
 }
 
-func (rs *userReaders) put(r *userReader) {
-	rs.mu.Lock()
-	epoch := rs.epoch
-	rs.mu.Unlock()
-	if r.epoch != epoch {
-		// In use when reopen ran: its memory goes now, and back to the
-		// system (reopen's caller trimmed before it was freed).
+func (rs *userReaders) put(r *userReader) { rs.requeue(r, true) }
+
+// requeue puts r back among the idle connections, replacing it first if it
+// is of an older epoch than reopen's last (it was in use when reopen ran;
+// trim then hands its memory back, reopen's caller having trimmed before
+// it was freed).
+func (rs *userReaders) requeue(r *userReader, trim bool) {
+	if epoch := rs.epoch.Load(); r.epoch != epoch {
 		r = rs.fresh(r, epoch)
-		trimSQLiteMemory()
+		if trim {
+			trimSQLiteMemory()
+		}
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
@@ -458,25 +462,14 @@ func (rs *userReaders) put(r *userReader) {
 // allocations among the import's, which would keep the allocator's blocks
 // (and tens of megabytes) resident if they stayed.
 func (rs *userReaders) reopen() {
-	rs.mu.Lock()
-	rs.epoch++
-	epoch := rs.epoch
-	rs.mu.Unlock()
+	rs.epoch.Add(1)
 	for range cap(rs.idle) {
-		var r *userReader
 		select {
-		case r = <-rs.idle:
+		case r := <-rs.idle:
+			rs.requeue(r, false)
 		default:
 			return
 		}
-		r = rs.fresh(r, epoch)
-		rs.mu.Lock()
-		if rs.closed {
-			r.close()
-		} else {
-			rs.idle <- r
-		}
-		rs.mu.Unlock()
 	}
 }
 
