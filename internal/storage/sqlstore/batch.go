@@ -9,8 +9,8 @@ import (
 
 // SQLite has one writer, and every commit waits for its fsync. The
 // committer runs the write transactions that callers submit together: one
-// database transaction, one SAVEPOINT per caller (so each caller's change
-// is still all-or-nothing and sees the others' errors not at all), one
+// database transaction (in which each caller's change is still
+// all-or-nothing and sees the others' errors not at all: see runBatch), one
 // commit and one fsync for the batch, and only then each caller's answer —
 // nothing is acknowledged before it is durable.
 
@@ -64,62 +64,10 @@ func (s *Store) stopCommitter() {
 }
 
 func (s *Store) commitBatch(batch []txRequest) {
-	errs := make([]error, len(batch))
-	bg := context.Background()
-	tx, err := s.writer.BeginTx(bg, nil)
-	if err != nil {
-		for _, r := range batch {
-			r.done <- s.d.normalize(err)
-		}
-		return
+	errs, ok, commitErr, redo := s.runBatch(batch, s.rowWrites == nil)
+	if redo {
+		errs, ok, commitErr, _ = s.runBatch(batch, true)
 	}
-	// A caller alone in its batch needs no SAVEPOINT: if it fails, the
-	// whole transaction is rolled back. Inside a SAVEPOINT, SQLite copies
-	// every page a caller changes to a sub-journal first, which for a batch
-	// of imported users was an eighth of the import's CPU.
-	alone := len(batch) == 1
-	ok := 0
-	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
-		}
-		if !alone {
-			if _, err := s.txExec(bg, tx, `SAVEPOINT caller`); err != nil {
-				errs[i] = err
-				continue
-			}
-		}
-		if s.users != nil {
-			s.users.callerStarted()
-		}
-		if err := r.fn(tx); err != nil {
-			errs[i] = err
-			if !alone {
-				_, _ = s.txExec(bg, tx, `ROLLBACK TO SAVEPOINT caller`)
-			}
-			if s.users != nil {
-				s.users.callerRolledBack()
-			}
-		} else {
-			ok++
-		}
-		if !alone {
-			_, _ = s.txExec(bg, tx, `RELEASE SAVEPOINT caller`)
-		}
-	}
-	var commitErr error
-	if ok > 0 {
-		commitErr = tx.Commit()
-	} else {
-		commitErr = tx.Rollback()
-		if commitErr == sql.ErrTxDone {
-			commitErr = nil
-		}
-	}
-	// Before anyone is answered: a caller told of its commit must not then
-	// read the old row from the cache.
-	s.writeEnded(ok > 0 && commitErr == nil)
 	var durable syncBatch
 	for i, r := range batch {
 		err := errs[i]
@@ -136,6 +84,84 @@ func (s *Store) commitBatch(batch []txRequest) {
 		s.wal.queue <- durable
 	}
 	s.wstmts.preparePending(context.Background())
+}
+
+// runBatch runs a batch's callers in one transaction and commits it (or
+// rolls it back if every caller failed).
+//
+// Each caller's change must stay all-or-nothing. With savepoints, every
+// caller runs in a SAVEPOINT of its own, and SQLite copies each page a
+// caller changes to a sub-journal first (a tenth of the committer's time
+// on writes). Without them, a caller that fails before it changes a row
+// (a taken name, a missing user: most failures) has nothing to undo; one
+// that fails after changing a row (counted by the pre-update hook) has left
+// its change in the transaction, so the batch is rolled back and redo set:
+// the caller runs it again with savepoints (callers' functions may run
+// more than once, as a retried transaction does). A caller alone in its
+// batch needs no SAVEPOINT either way: if it fails, the transaction is
+// rolled back.
+func (s *Store) runBatch(batch []txRequest, savepoints bool) (errs []error, ok int, commitErr error, redo bool) {
+	errs = make([]error, len(batch))
+	bg := context.Background()
+	tx, err := s.writer.BeginTx(bg, nil)
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs, 0, nil, false
+	}
+	alone := len(batch) == 1
+	savepoints = savepoints && !alone
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if savepoints {
+			if _, err := s.txExec(bg, tx, `SAVEPOINT caller`); err != nil {
+				errs[i] = err
+				continue
+			}
+		}
+		if s.users != nil {
+			s.users.callerStarted()
+		}
+		var before uint64
+		if s.rowWrites != nil {
+			before = s.rowWrites.Load()
+		}
+		if err := r.fn(tx); err != nil {
+			errs[i] = err
+			switch {
+			case savepoints:
+				_, _ = s.txExec(bg, tx, `ROLLBACK TO SAVEPOINT caller`)
+			case !alone && s.rowWrites.Load() != before:
+				_ = tx.Rollback()
+				s.writeEnded(false)
+				return nil, 0, nil, true
+			}
+			if s.users != nil {
+				s.users.callerRolledBack()
+			}
+		} else {
+			ok++
+		}
+		if savepoints {
+			_, _ = s.txExec(bg, tx, `RELEASE SAVEPOINT caller`)
+		}
+	}
+	if ok > 0 {
+		commitErr = tx.Commit()
+	} else {
+		commitErr = tx.Rollback()
+		if commitErr == sql.ErrTxDone {
+			commitErr = nil
+		}
+	}
+	// Before anyone is answered: a caller told of its commit must not then
+	// read the old row from the cache.
+	s.writeEnded(ok > 0 && commitErr == nil)
+	return errs, ok, commitErr, false
 }
 
 // submit hands a write transaction to the committer and waits for it.

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -60,6 +61,9 @@ type Store struct {
 	// release gives SQLite's memory back once imports pause (SQLite file
 	// only; see importRelease).
 	release importRelease
+	// rowWrites counts the rows the writer has changed (its pre-update
+	// hook; SQLite file only, nil otherwise): see runBatch.
+	rowWrites *atomic.Uint64
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -95,7 +99,9 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	absent := newAbsentKeys()
+	rowWrites := new(atomic.Uint64)
 	w := sql.OpenDB(hookedConnector{Connector: base, hook: func(d sqlite.SQLitePreUpdateData) {
+		rowWrites.Add(1)
 		users.rowChanged(d)
 		absent.rowChanged(d)
 	}})
@@ -117,6 +123,7 @@ func OpenSQLite(ctx context.Context, dir string) (*Store, error) {
 	s := newStore(sqliteDialect, w, r)
 	s.readers = n
 	s.unlock = unlock
+	s.rowWrites = rowWrites
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
