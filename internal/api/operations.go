@@ -61,6 +61,13 @@ func operations(s *userpool.Service) map[string]handler {
 		"UpdateUserPool":   rawOp(s.UpdateUserPool),
 		"DeleteUserPool":   op(s.DeleteUserPool),
 
+		"TagResource":          op(s.TagResource),
+		"UntagResource":        op(s.UntagResource),
+		"ListTagsForResource":  op(s.ListTagsForResource),
+		"GetUserPoolMfaConfig": op(s.GetUserPoolMfaConfig),
+		"SetUserPoolMfaConfig": op(s.SetUserPoolMfaConfig),
+		"AddCustomAttributes":  op(s.AddCustomAttributes),
+
 		"AdminCreateUser":           op(s.AdminCreateUser),
 		"AdminGetUser":              typedOp(s.AdminGetUser),
 		"ListUsers":                 op(s.ListUsers),

@@ -28,6 +28,12 @@ type pool struct {
 // Members of CreateUserPool that UpdateUserPool cannot change.
 var immutablePoolMembers = []string{"SchemaAttributes", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration"}
 
+// Members an UpdateUserPool that leaves them out keeps (every other member
+// it leaves out returns to its default, as in Cognito): tags, which
+// TagResource and UntagResource also manage, and what SetUserPoolMfaConfig
+// set beyond MfaConfiguration.
+var keptPoolMembers = []string{"UserPoolTags", mfaMember}
+
 func decodePool(p storage.Pool) (*pool, error) {
 	out := &pool{Pool: p, CaseSensitive: true}
 	if err := json.Unmarshal(p.Config, &out.cfg); err != nil {
@@ -251,7 +257,9 @@ func (s *Service) normalisePoolConfig(cfg poolRequest) error {
 func (s *Service) describePool(p *pool, users int) map[string]any {
 	out := map[string]any{}
 	for k, v := range p.cfg {
-		out[k] = v
+		if k != mfaMember {
+			out[k] = v
+		}
 	}
 	out["Id"] = p.ID
 	out["Name"] = p.Name
@@ -346,6 +354,11 @@ func (s *Service) UpdateUserPool(ctx context.Context, in poolRequest) (map[strin
 		for _, k := range immutablePoolMembers {
 			if v, ok := old.cfg[k]; ok {
 				cfg[k] = v
+			}
+		}
+		for _, k := range keptPoolMembers {
+			if _, given := cfg[k]; !given && old.cfg[k] != nil {
+				cfg[k] = old.cfg[k]
 			}
 		}
 		if err := s.normalisePoolConfig(cfg); err != nil {

@@ -101,38 +101,52 @@ func buildSchema(in []schemaInput) ([]SchemaAttributeType, error) {
 		if custom > maxCustomAttributes {
 			return nil, apierr.New(apierr.LimitExceeded, "The number of custom attributes exceeds %d.", maxCustomAttributes)
 		}
-		if deref(a.Required) {
-			return nil, apierr.Invalid("Required custom attributes are not supported currently.")
-		}
-		base := strings.TrimPrefix(name, "custom:")
-		if len(base) > 20 {
-			return nil, apierr.Invalid("Custom attribute name %s exceeds the maximum length of 20 characters.", base)
-		}
-		full := "custom:" + base
-		if deref(a.DeveloperOnlyAttribute) {
-			full = "dev:custom:" + base
-		}
-		attr := SchemaAttributeType{
-			Name:                   full,
-			AttributeDataType:      dataType,
-			DeveloperOnlyAttribute: deref(a.DeveloperOnlyAttribute),
-			Mutable:                a.Mutable == nil || *a.Mutable,
-		}
-		switch dataType {
-		case "String":
-			attr.StringAttributeConstraints = a.StringAttributeConstraints
-			if attr.StringAttributeConstraints == nil {
-				attr.StringAttributeConstraints = &StringAttributeConstraintsType{}
-			}
-		case "Number":
-			attr.NumberAttributeConstraints = a.NumberAttributeConstraints
-			if attr.NumberAttributeConstraints == nil {
-				attr.NumberAttributeConstraints = &NumberAttributeConstraintsType{}
-			}
+		attr, err := customAttribute(a)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, attr)
 	}
 	return out, nil
+}
+
+// customAttribute is the custom attribute a Schema or CustomAttributes
+// entry defines: custom:<name>, or dev:custom:<name> when developer-only.
+func customAttribute(a schemaInput) (SchemaAttributeType, error) {
+	if deref(a.Required) {
+		return SchemaAttributeType{}, apierr.Invalid("Required custom attributes are not supported currently.")
+	}
+	base := strings.TrimPrefix(deref(a.Name), "custom:")
+	if len(base) > 20 {
+		return SchemaAttributeType{}, apierr.Invalid("Custom attribute name %s exceeds the maximum length of 20 characters.", base)
+	}
+	full := "custom:" + base
+	if deref(a.DeveloperOnlyAttribute) {
+		full = "dev:custom:" + base
+	}
+	dataType := deref(a.AttributeDataType)
+	if dataType == "" {
+		dataType = "String"
+	}
+	attr := SchemaAttributeType{
+		Name:                   full,
+		AttributeDataType:      dataType,
+		DeveloperOnlyAttribute: deref(a.DeveloperOnlyAttribute),
+		Mutable:                a.Mutable == nil || *a.Mutable,
+	}
+	switch dataType {
+	case "String":
+		attr.StringAttributeConstraints = a.StringAttributeConstraints
+		if attr.StringAttributeConstraints == nil {
+			attr.StringAttributeConstraints = &StringAttributeConstraintsType{}
+		}
+	case "Number":
+		attr.NumberAttributeConstraints = a.NumberAttributeConstraints
+		if attr.NumberAttributeConstraints == nil {
+			attr.NumberAttributeConstraints = &NumberAttributeConstraintsType{}
+		}
+	}
+	return attr, nil
 }
 
 // schemaAttr finds an attribute of the pool's schema by its full name.
