@@ -162,8 +162,9 @@ func (p *pool) mfaConfig() mfaConfig {
 }
 
 // GetUserPoolMfaConfig answers a pool's MFA configuration. cognitod keeps
-// and reports it; sign-in does not ask for a second factor (MFA is not
-// emulated), as Cognito does not for users who have none.
+// and reports it, but sign-in does not ask for a second factor (MFA is not
+// emulated): with OPTIONAL, as Cognito for users who registered none; with
+// ON, Cognito would ask every user.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetUserPoolMfaConfig.html
 func (s *Service) GetUserPoolMfaConfig(ctx context.Context, in *struct{ UserPoolId string }) (map[string]any, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)
