@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"hash/maphash"
 	"maps"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -53,7 +55,16 @@ type userCache struct {
 	// all, at once and when its transaction ends.
 	providers        map[[2]string]storage.Provider
 	providersPending bool
+	// seen is the admission doorkeeper: a lookup's read is cached only if
+	// the same lookup missed recently (its hash is still in its slot). In a
+	// pool far larger than the cache, most reads are of users not read
+	// again before they would be evicted: storing each would cost a copy
+	// and an eviction for nothing.
+	seen []uint64
 }
+
+// seenSlotsPerUser sizes the doorkeeper: four slots per cached user.
+const seenSlotsPerUser = 4
 
 // userKey is a lookup: pool, storage.UserLookup field and value.
 type userKey struct {
@@ -64,9 +75,31 @@ type userKey struct {
 // (resident memory stays small with a million users in a pool).
 const defaultUserCacheSize = 16 << 10
 
-func newUserCache(max int) *userCache {
-	return &userCache{max: max, bySeq: make(map[int64]storage.User), byKey: make(map[userKey]int64), pending: make(map[int64]struct{}),
-		written: make(map[int64]storage.User), providers: make(map[[2]string]storage.Provider)}
+func newUserCache(size int) *userCache {
+	return &userCache{max: size, bySeq: make(map[int64]storage.User), byKey: make(map[userKey]int64), pending: make(map[int64]struct{}),
+		written: make(map[int64]storage.User), providers: make(map[[2]string]storage.Provider),
+		seen: make([]uint64, 1<<bits.Len(uint(max(size*seenSlotsPerUser, 2)-1)))}
+}
+
+var seenSeed = maphash.MakeSeed()
+
+// admit answers whether a read under k is worth caching: the lookup's
+// second miss within the doorkeeper's memory. c.mu is held.
+func (c *userCache) admit(k userKey) bool {
+	var h maphash.Hash
+	h.SetSeed(seenSeed)
+	h.WriteString(k.pool)
+	h.WriteByte(0)
+	h.WriteString(k.field)
+	h.WriteByte(0)
+	h.WriteString(k.value)
+	sum := h.Sum64() | 1 // never the empty slot's 0
+	slot := &c.seen[sum&uint64(len(c.seen)-1)]
+	if *slot == sum {
+		return true
+	}
+	*slot = sum
+	return false
 }
 
 // get answers a copy of the cached user for a lookup, if there is one that
@@ -98,7 +131,7 @@ func (c *userCache) begin() uint64 {
 func (c *userCache) put(gen uint64, k userKey, u storage.User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, changing := c.pending[u.Seq]; c.gen != gen || changing {
+	if _, changing := c.pending[u.Seq]; c.gen != gen || changing || !c.admit(k) {
 		return
 	}
 	c.insert(u, k)

@@ -350,3 +350,37 @@ func writeStatus(s *Store, ctx context.Context, sub, status string, after func(*
 		return nil
 	}
 }
+
+// A user read once is not cached (in a pool far larger than the cache most
+// are never read again); a lookup that misses twice is.
+func TestUserCacheAdmitsSecondMiss(t *testing.T) {
+	s, ctx := openCached(t)
+	for _, n := range []string{"uma", "vic"} {
+		cachedUser(t, s, ctx, n)
+	}
+	s.users.mu.Lock()
+	clear(s.users.bySeq) // the writer cached what it created
+	clear(s.users.byKey)
+	s.users.mu.Unlock()
+	if _, err := get(s, ctx, "username", "uma"); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit := s.users.get(userKey{"us-east-1_c", "username", "uma"}); hit {
+		t.Fatal("a user read once was cached")
+	}
+	if _, err := get(s, ctx, "sub", "sub-uma"); err != nil { // another lookup of the same user
+		t.Fatal(err)
+	}
+	if _, hit := s.users.get(userKey{"us-east-1_c", "sub", "sub-uma"}); hit {
+		t.Fatal("a lookup that missed once was cached")
+	}
+	if _, err := get(s, ctx, "username", "uma"); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit := s.users.get(userKey{"us-east-1_c", "username", "uma"}); !hit {
+		t.Fatal("a lookup that missed twice was not cached")
+	}
+	if _, hit := s.users.get(userKey{"us-east-1_c", "username", "vic"}); hit {
+		t.Fatal("a user never read was cached")
+	}
+}
