@@ -68,6 +68,11 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUserPoolMfaConfig": op(s.SetUserPoolMfaConfig),
 		"AddCustomAttributes":  op(s.AddCustomAttributes),
 
+		"AssociateSoftwareToken":    op(s.AssociateSoftwareToken),
+		"VerifySoftwareToken":       op(s.VerifySoftwareToken),
+		"SetUserMFAPreference":      op(s.SetUserMFAPreference),
+		"AdminSetUserMFAPreference": op(s.AdminSetUserMFAPreference),
+
 		"AdminCreateUser":           op(s.AdminCreateUser),
 		"AdminGetUser":              typedOp(s.AdminGetUser),
 		"ListUsers":                 op(s.ListUsers),

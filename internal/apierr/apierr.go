@@ -17,6 +17,7 @@ const (
 	CodeMismatch                Code = "CodeMismatchException"
 	ConcurrentModification      Code = "ConcurrentModificationException"
 	DuplicateProvider           Code = "DuplicateProviderException"
+	EnableSoftwareTokenMFA      Code = "EnableSoftwareTokenMFAException"
 	ExpiredCode                 Code = "ExpiredCodeException"
 	GroupExists                 Code = "GroupExistsException"
 	InternalError               Code = "InternalErrorException"
@@ -31,6 +32,7 @@ const (
 	PreconditionNotMet          Code = "PreconditionNotMetException"
 	ResourceNotFound            Code = "ResourceNotFoundException"
 	ScopeDoesNotExist           Code = "ScopeDoesNotExistException"
+	SoftwareTokenMFANotFound    Code = "SoftwareTokenMFANotFoundException"
 	TooManyRequests             Code = "TooManyRequestsException"
 	UnexpectedLambda            Code = "UnexpectedLambdaException"
 	UnsupportedIdentityProvider Code = "UnsupportedIdentityProviderException"
@@ -63,6 +65,7 @@ var statusOf = map[Code]int{
 	CodeMismatch:                http.StatusBadRequest,
 	ConcurrentModification:      http.StatusBadRequest,
 	DuplicateProvider:           http.StatusBadRequest,
+	EnableSoftwareTokenMFA:      http.StatusBadRequest,
 	ExpiredCode:                 http.StatusBadRequest,
 	GroupExists:                 http.StatusBadRequest,
 	InternalError:               http.StatusInternalServerError,
@@ -77,6 +80,7 @@ var statusOf = map[Code]int{
 	PreconditionNotMet:          http.StatusBadRequest,
 	ResourceNotFound:            http.StatusBadRequest,
 	ScopeDoesNotExist:           http.StatusBadRequest,
+	SoftwareTokenMFANotFound:    http.StatusBadRequest,
 	TooManyRequests:             http.StatusBadRequest,
 	UnexpectedLambda:            http.StatusBadRequest,
 	UnsupportedIdentityProvider: http.StatusBadRequest,

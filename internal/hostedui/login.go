@@ -19,6 +19,9 @@ type page struct {
 	Username  string
 	Providers []providerLink
 	Native    bool
+	// MFA asks for a code of the user's authenticator app (Sealed is then
+	// the sign-in so far, see mfaState).
+	MFA bool
 }
 
 type providerLink struct {
@@ -53,6 +56,12 @@ button{background:#1f5fbf;color:#fff;border:0;cursor:pointer}
 {{if .Error}}<p class="error" role="alert" id="error">{{.Error}}</p>{{end}}
 {{range .Providers}}<a class="idp" href="{{.URL}}">Continue with {{.Name}}</a>
 {{end}}
+{{if .MFA}}<form method="post" action="/mfa">
+<input type="hidden" name="m" value="{{.Sealed}}">
+<label for="code">Code from your authenticator app</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
+<button type="submit">Sign in</button>
+</form>{{end}}
 {{if .Native}}{{if .Providers}}<p class="or">or</p>{{end}}
 <form method="post" action="/login">
 <input type="hidden" name="q" value="{{.Sealed}}">
@@ -124,5 +133,63 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, a, rawQuery, "Incorrect username or password.", r.PostForm.Get("username"))
 		return
 	}
-	s.finish(w, r, a, u.Sub)
+	step, err := s.svc.HostedMFA(r.Context(), a, u)
+	switch {
+	case err != nil:
+		redirectError(w, r, a, "server_error", "")
+	case step == "code":
+		s.renderMFA(w, mfaState{Query: rawQuery, Sub: u.Sub}, "")
+	case step == "setup":
+		s.render(w, a, rawQuery, "This user pool requires an authenticator app, and this user has none yet: set one up by signing in through the API once (the MFA_SETUP challenge).", r.PostForm.Get("username"))
+	default:
+		s.finish(w, r, a, u.Sub)
+	}
+}
+
+// mfaState is the sign-in the code page continues: the authorization
+// request and the user whose password was right.
+type mfaState struct {
+	Query string `json:"q"`
+	Sub   string `json:"sub"`
+}
+
+// mfaPageTTL is how long the code page's form can be sent.
+const mfaPageTTL = 3 * time.Minute
+
+func (s *Server) renderMFA(w http.ResponseWriter, st mfaState, errMsg string) {
+	sealed, err := s.svc.Sealer().Seal("login-mfa", s.svc.Now().Add(mfaPageTTL), st)
+	if err != nil {
+		errorPage(w, http.StatusInternalServerError, "Internal error")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	if errMsg != "" {
+		w.WriteHeader(http.StatusBadRequest)
+	}
+	_ = pageTmpl.Execute(w, page{Title: "Multi-factor authentication", Error: errMsg, Sealed: sealed, MFA: true})
+}
+
+// mfaSubmit checks the code page's code and ends the sign-in.
+func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		errorPage(w, http.StatusBadRequest, "Malformed form")
+		return
+	}
+	var st mfaState
+	if err := s.svc.Sealer().Open("login-mfa", r.PostForm.Get("m"), s.svc.Now(), &st); err != nil {
+		errorPage(w, http.StatusBadRequest, "The sign-in page has expired; start again from the application.")
+		return
+	}
+	q, _ := url.ParseQuery(st.Query)
+	a, ok := s.check(w, r, authorizeRequest(q))
+	if !ok {
+		return
+	}
+	if err := s.svc.HostedTOTP(r.Context(), a, st.Sub, r.PostForm.Get("code")); err != nil {
+		s.renderMFA(w, st, "Incorrect code. Enter the code your authenticator app shows now.")
+		return
+	}
+	s.finish(w, r, a, st.Sub)
 }

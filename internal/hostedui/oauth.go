@@ -36,6 +36,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth2/authorize", s.authorize)
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.loginSubmit)
+	mux.HandleFunc("POST /mfa", s.mfaSubmit)
 	mux.HandleFunc("GET /oauth2/idpresponse", s.idpResponse)
 	mux.HandleFunc("POST /oauth2/idpresponse", s.idpResponse)
 	mux.HandleFunc("POST /oauth2/token", s.token)

@@ -30,6 +30,8 @@ func Category(op string) string { return categories[op] }
 var categories = map[string]string{
 	"InitiateAuth": "UserAuthentication", "AdminInitiateAuth": "UserAuthentication",
 	"RespondToAuthChallenge": "UserAuthentication", "AdminRespondToAuthChallenge": "UserAuthentication",
+	"AssociateSoftwareToken": "UserAuthentication", "VerifySoftwareToken": "UserAuthentication",
+	"SetUserMFAPreference": "UserUpdate", "AdminSetUserMFAPreference": "UserUpdate",
 	"SignUp": "UserCreation", "AdminCreateUser": "UserCreation", "ConfirmSignUp": "UserCreation", "AdminConfirmSignUp": "UserCreation",
 	"AdminGetUser": "UserRead", "GetUser": "UserRead",
 	"ListUsers": "UserList", "ListUsersInGroup": "UserList",

@@ -209,6 +209,15 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientT
 			"userAttributes":     userAttributesJSON(&u),
 		})
 	}
+	if out, asked, err := s.mfaChallenge(p, c, u); asked || err != nil {
+		return out, err
+	}
+	return s.signedIn(ctx, p, c, u)
+}
+
+// signedIn ends a sign-in whose every step passed: the PostAuthentication
+// trigger, then tokens.
+func (s *Service) signedIn(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User) (map[string]any, error) {
 	if err := s.postAuthentication(ctx, p, c, &u); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,8 @@ type userExtra struct {
 	SignedOutAt int64 `json:"signedOutAt,omitempty"`
 	// Codes are the user's outstanding one-time codes, by purpose.
 	Codes map[string]codeRecord `json:"codes,omitempty"`
+	// TOTP is the user's authenticator app (see mfa.go).
+	TOTP totpRecord `json:"totp,omitzero"`
 }
 
 func extraOf(u *storage.User) userExtra {

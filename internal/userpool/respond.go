@@ -60,6 +60,10 @@ func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) 
 		return s.verifySRP(ctx, p, c, r)
 	case "NEW_PASSWORD_REQUIRED":
 		return s.newPassword(ctx, p, c, in.Session, r)
+	case mfaTOTP:
+		return s.answerTOTP(ctx, p, c, in.Session, r)
+	case "MFA_SETUP":
+		return s.finishSetup(ctx, p, c, in.Session, r)
 	}
 	return nil, apierr.New(apierr.UnsupportedOperation, "cognitod does not implement the %s challenge yet.", in.ChallengeName)
 }
@@ -102,9 +106,9 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *UserPoolClientType,
 }
 
 func (s *Service) newPassword(ctx context.Context, p *pool, c *UserPoolClientType, sess string, r map[string]string) (map[string]any, error) {
-	var st challengeState
-	if err := s.sealer.Open("session", sess, s.now(), &st); err != nil || st.Pool != p.ID || st.Client != c.ClientId || st.Name != "NEW_PASSWORD_REQUIRED" {
-		return nil, errBadSession
+	st, err := s.openChallenge(p, c, sess, "NEW_PASSWORD_REQUIRED")
+	if err != nil {
+		return nil, err
 	}
 	if r["NEW_PASSWORD"] == "" {
 		return nil, apierr.Invalid("Missing required parameter NEW_PASSWORD")

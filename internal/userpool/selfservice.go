@@ -75,7 +75,14 @@ func (s *Service) GetUser(ctx context.Context, in *AccessTokenInput) (map[string
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"Username": c.user.Username, "UserAttributes": renderAttributes(&c.user, ids[c.user.Sub])}, nil
+	out := map[string]any{"Username": c.user.Username, "UserAttributes": renderAttributes(&c.user, ids[c.user.Sub])}
+	if mfa, preferred := mfaOf(&c.user); mfa != nil {
+		out["UserMFASettingList"] = mfa
+		if preferred != "" {
+			out["PreferredMfaSetting"] = preferred
+		}
+	}
+	return out, nil
 }
 
 // UpdateUserAttributesInput is the UpdateUserAttributes request.

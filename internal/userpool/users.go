@@ -304,6 +304,7 @@ func (s *Service) AdminGetUser(ctx context.Context, in *UserRef) (*AdminGetUserO
 	if err != nil {
 		return nil, err
 	}
+	mfa, preferred := mfaOf(&u)
 	return &AdminGetUserOutput{
 		Username:             u.Username,
 		UserAttributes:       renderAttributes(&u, ids[u.Sub]),
@@ -311,6 +312,8 @@ func (s *Service) AdminGetUser(ctx context.Context, in *UserRef) (*AdminGetUserO
 		UserLastModifiedDate: awsjson.T(u.Modified),
 		Enabled:              u.Enabled,
 		UserStatus:           u.Status,
+		UserMFASettingList:   mfa,
+		PreferredMfaSetting:  preferred,
 	}, nil
 }
 
@@ -323,6 +326,8 @@ type AdminGetUserOutput struct {
 	UserLastModifiedDate *awsjson.Time
 	Enabled              bool
 	UserStatus           string
+	UserMFASettingList   []string `json:",omitempty"`
+	PreferredMfaSetting  string   `json:",omitempty"`
 }
 
 // AdminDeleteUser deletes a user; identities linked to it are free again.

@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/pquerna/otp/totp"
+)
+
+// totpCode is the code an authenticator app shows at t for secret.
+func totpCode(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func (e *env) mfaOf(pool, name string) ([]string, string) {
+	e.t.Helper()
+	u := must[*cip.AdminGetUserOutput](e.t)(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: &name}))
+	return u.UserMFASettingList, aws.ToString(u.PreferredMfaSetting)
+}
+
+func (e *env) signIn(clientID, name, password string) *cip.InitiateAuthOutput {
+	e.t.Helper()
+	return must[*cip.InitiateAuthOutput](e.t)(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": password}}))
+}
+
+func (e *env) setMFA(pool string, mode types.UserPoolMfaType) {
+	e.t.Helper()
+	must[*cip.SetUserPoolMfaConfigOutput](e.t)(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: &pool, MfaConfiguration: mode,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))
+}
+
+// A user registers an authenticator app with an access token, activates
+// it, and from then on signs in with a code of it; codes are good once,
+// wrong ones are refused, and after five the user must wait.
+func TestSoftwareTokenMFA(t *testing.T) {
+	e := newEnv(t)
+	pool, clientID := authFixture(t, e, nil)
+	e.confirmedUser(pool, clientID, "mia", "Passw0rd!x")
+
+	// Before the pool allows authenticator apps.
+	access := e.signIn(clientID, "mia", "Passw0rd!x").AuthenticationResult.AccessToken
+	_, err := e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{AccessToken: access})
+	wantErr(t, err, "SoftwareTokenMFANotFoundException", "Software Token MFA has not been enabled by the userPool.")
+
+	e.setMFA(pool, types.UserPoolMfaTypeOptional)
+	assoc := must[*cip.AssociateSoftwareTokenOutput](t)(e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{AccessToken: access}))
+	secret := aws.ToString(assoc.SecretCode)
+	if len(secret) != 32 {
+		t.Fatalf("SecretCode %q", secret)
+	}
+	_, err = e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String("000000")})
+	wantErr(t, err, "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+	_, err = e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{AccessToken: access, SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true}})
+	wantErr(t, err, "InvalidParameterException", "User has not verified software token mfa")
+	now := time.Now()
+	v := must[*cip.VerifySoftwareTokenOutput](t)(e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{AccessToken: access,
+		UserCode: aws.String(totpCode(t, secret, now)), FriendlyDeviceName: aws.String("phone")}))
+	if v.Status != types.VerifySoftwareTokenResponseTypeSuccess {
+		t.Fatalf("VerifySoftwareToken: %s", v.Status)
+	}
+	// Verified, not active: an OPTIONAL pool signs the user in at once.
+	if got := e.signIn(clientID, "mia", "Passw0rd!x"); got.AuthenticationResult == nil {
+		t.Fatalf("challenged before activation: %s", got.ChallengeName)
+	}
+	if list, pref := e.mfaOf(pool, "mia"); len(list) != 0 || pref != "" {
+		t.Fatalf("before activation: %v %q", list, pref)
+	}
+	must[*cip.SetUserMFAPreferenceOutput](t)(e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{AccessToken: access,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))
+	if list, pref := e.mfaOf(pool, "mia"); len(list) != 1 || list[0] != "SOFTWARE_TOKEN_MFA" || pref != "SOFTWARE_TOKEN_MFA" {
+		t.Fatalf("after activation: %v %q", list, pref)
+	}
+	me := must[*cip.GetUserOutput](t)(e.c.GetUser(e.ctx, &cip.GetUserInput{AccessToken: access}))
+	if len(me.UserMFASettingList) != 1 || aws.ToString(me.PreferredMfaSetting) != "SOFTWARE_TOKEN_MFA" {
+		t.Fatalf("GetUser: %v %q", me.UserMFASettingList, aws.ToString(me.PreferredMfaSetting))
+	}
+
+	// Now the password is followed by a code.
+	ch := e.signIn(clientID, "mia", "Passw0rd!x")
+	if ch.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa || ch.AuthenticationResult != nil || ch.ChallengeParameters["FRIENDLY_DEVICE_NAME"] != "phone" {
+		t.Fatalf("sign-in: %s %v", ch.ChallengeName, ch.ChallengeParameters)
+	}
+	answer := func(session *string, code string) (*cip.RespondToAuthChallengeOutput, error) {
+		return e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa,
+			Session: session, ChallengeResponses: map[string]string{"USERNAME": "mia", "SOFTWARE_TOKEN_MFA_CODE": code}})
+	}
+	_, err = answer(ch.Session, "123456")
+	wantErr(t, err, "CodeMismatchException", "Invalid code received for user")
+	// The code VerifySoftwareToken took is not good again; the next one is.
+	_, err = answer(ch.Session, totpCode(t, secret, now))
+	wantErr(t, err, "ExpiredCodeException", "Your software token has already been used once.")
+	next := totpCode(t, secret, now.Add(30*time.Second))
+	out := must[*cip.RespondToAuthChallengeOutput](t)(answer(ch.Session, next))
+	if out.AuthenticationResult == nil || out.AuthenticationResult.IdToken == nil {
+		t.Fatalf("no tokens after the code: %+v", out)
+	}
+	_, err = answer(ch.Session, next)
+	wantErr(t, err, "ExpiredCodeException", "Your software token has already been used once.")
+
+	// Five wrong codes: then even a right one waits.
+	ch = e.signIn(clientID, "mia", "Passw0rd!x")
+	for range 5 {
+		_, err = answer(ch.Session, "999999")
+		wantErr(t, err, "CodeMismatchException", "Invalid code received for user")
+	}
+	_, err = answer(ch.Session, totpCode(t, secret, now.Add(60*time.Second)))
+	wantErr(t, err, "NotAuthorizedException", "Too many failed attempts: wait before entering another code.")
+
+	// Deactivated by an administrator: no code asked in an OPTIONAL pool.
+	must[*cip.AdminSetUserMFAPreferenceOutput](t)(e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: &pool, Username: aws.String("mia"),
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: false}}))
+	if got := e.signIn(clientID, "mia", "Passw0rd!x"); got.AuthenticationResult == nil {
+		t.Fatalf("challenged after deactivation: %s", got.ChallengeName)
+	}
+	// With MFA ON, a verified app is asked for, active or not.
+	e.setMFA(pool, types.UserPoolMfaTypeOn)
+	if got := e.signIn(clientID, "mia", "Passw0rd!x"); got.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("MFA ON: %s", got.ChallengeName)
+	}
+}
+
+// With MFA ON, a user without an authenticator app registers one during
+// sign-in (MFA_SETUP), with the sign-in's session, and is then signed in.
+func TestSoftwareTokenMFASetupDuringSignIn(t *testing.T) {
+	e := newEnv(t)
+	pool, clientID := authFixture(t, e, nil)
+	e.confirmedUser(pool, clientID, "noa", "Passw0rd!x")
+	e.setMFA(pool, types.UserPoolMfaTypeOn)
+
+	ch := e.signIn(clientID, "noa", "Passw0rd!x")
+	if ch.ChallengeName != types.ChallengeNameTypeMfaSetup || ch.ChallengeParameters["MFAS_CAN_SETUP"] != `["SOFTWARE_TOKEN_MFA"]` {
+		t.Fatalf("sign-in: %s %v", ch.ChallengeName, ch.ChallengeParameters)
+	}
+	setup := func(session *string) (*cip.RespondToAuthChallengeOutput, error) {
+		return e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: types.ChallengeNameTypeMfaSetup,
+			Session: session, ChallengeResponses: map[string]string{"USERNAME": "noa"}})
+	}
+	_, err := setup(ch.Session)
+	wantErr(t, err, "InvalidParameterException", "The software token has not been verified: call VerifySoftwareToken with this session first.")
+	assoc := must[*cip.AssociateSoftwareTokenOutput](t)(e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{Session: ch.Session}))
+	secret := aws.ToString(assoc.SecretCode)
+	_, err = e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{Session: assoc.Session, UserCode: aws.String("000000")})
+	wantErr(t, err, "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+	v := must[*cip.VerifySoftwareTokenOutput](t)(e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{Session: assoc.Session,
+		UserCode: aws.String(totpCode(t, secret, time.Now()))}))
+	if v.Status != types.VerifySoftwareTokenResponseTypeSuccess || v.Session == nil {
+		t.Fatalf("VerifySoftwareToken: %s", v.Status)
+	}
+	if list, _ := e.mfaOf(pool, "noa"); len(list) != 0 {
+		t.Fatalf("registered before the challenge was answered: %v", list)
+	}
+	out := must[*cip.RespondToAuthChallengeOutput](t)(setup(v.Session))
+	if out.AuthenticationResult == nil || out.AuthenticationResult.AccessToken == nil {
+		t.Fatalf("no tokens after MFA_SETUP: %+v", out)
+	}
+	if list, pref := e.mfaOf(pool, "noa"); len(list) != 1 || pref != "SOFTWARE_TOKEN_MFA" {
+		t.Fatalf("after MFA_SETUP: %v %q", list, pref)
+	}
+	if got := e.signIn(clientID, "noa", "Passw0rd!x"); got.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("next sign-in: %s", got.ChallengeName)
+	}
+	// A session cognitod did not seal is refused.
+	_, err = e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{Session: aws.String("forged-session-of-no-sign-in")})
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+}
+
+// The hosted sign-in page asks a user with an active authenticator app for
+// a code after the password, and signs in only with a right one.
+func TestHostedSignInWithSoftwareToken(t *testing.T) {
+	f := newFedEnv(t, nil)
+	f.confirmedUser(f.pool, f.clientID, "ola", "Corr3ct-Horse!")
+	f.setMFA(f.pool, types.UserPoolMfaTypeOptional)
+	access := f.signIn(f.clientID, "ola", "Corr3ct-Horse!").AuthenticationResult.AccessToken
+	secret := aws.ToString(must[*cip.AssociateSoftwareTokenOutput](t)(f.c.AssociateSoftwareToken(f.ctx, &cip.AssociateSoftwareTokenInput{AccessToken: access})).SecretCode)
+	now := time.Now()
+	must[*cip.VerifySoftwareTokenOutput](t)(f.c.VerifySoftwareToken(f.ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String(totpCode(t, secret, now))}))
+	must[*cip.SetUserMFAPreferenceOutput](t)(f.c.SetUserMFAPreference(f.ctx, &cip.SetUserMFAPreferenceInput{AccessToken: access,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true}}))
+
+	q := url.Values{"response_type": {"code"}, "client_id": {f.clientID}, "redirect_uri": {appCallback}, "state": {"s2"}, "scope": {"openid"}}
+	resp, err := browser().Get(f.url + "/login?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	sealed := regexp.MustCompile(`name="q" value="([^"]+)"`).FindStringSubmatch(string(page))[1]
+	post := func(path string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		r, err := browser().PostForm(f.url+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		return r, string(body)
+	}
+	r, body := post("/login", url.Values{"q": {sealed}, "username": {"ola"}, "password": {"Corr3ct-Horse!"}})
+	m := regexp.MustCompile(`name="m" value="([^"]+)"`).FindStringSubmatch(body)
+	if r.StatusCode != 200 || m == nil || !strings.Contains(body, `autocomplete="one-time-code"`) {
+		t.Fatalf("after the password: %d %v\n%s", r.StatusCode, r.Header.Get("Location"), body)
+	}
+	r, body = post("/mfa", url.Values{"m": {m[1]}, "code": {"111111"}})
+	if r.StatusCode != 400 || !strings.Contains(body, "Incorrect code.") || r.Header.Get("Location") != "" {
+		t.Fatalf("wrong code: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	r, _ = post("/mfa", url.Values{"m": {m[1]}, "code": {totpCode(t, secret, now.Add(30*time.Second))}})
+	loc, _ := r.Location()
+	if r.StatusCode != http.StatusFound || loc == nil || loc.Query().Get("code") == "" || loc.Query().Get("state") != "s2" {
+		t.Fatalf("right code: %d %v", r.StatusCode, loc)
+	}
+	// A form that is not the page's own is refused.
+	r, body = post("/mfa", url.Values{"m": {"forged"}, "code": {"123456"}})
+	if r.StatusCode != 400 || !strings.Contains(body, "The sign-in page has expired") {
+		t.Fatalf("forged form: %d", r.StatusCode)
+	}
+}
