@@ -96,13 +96,33 @@ func (s *Server) render(w http.ResponseWriter, a *userpool.Authorization, rawQue
 	if len(a.Providers) == 0 {
 		pg.Native = true
 	}
+	writePage(w, pg)
+}
+
+// writePage answers a sign-in page, never cached nor framed; a page that
+// reports an error answers 400.
+func writePage(w http.ResponseWriter, pg page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Frame-Options", "DENY")
-	if errMsg != "" {
+	if pg.Error != "" {
 		w.WriteHeader(http.StatusBadRequest)
 	}
 	_ = pageTmpl.Execute(w, pg)
+}
+
+// openForm reads a posted sign-in form and opens its sealed field into v;
+// it answers false (and an error page) if either fails.
+func (s *Server) openForm(w http.ResponseWriter, r *http.Request, purpose, field string, v any) bool {
+	if err := r.ParseForm(); err != nil {
+		errorPage(w, http.StatusBadRequest, "Malformed form")
+		return false
+	}
+	if err := s.svc.Sealer().Open(purpose, r.PostForm.Get(field), s.svc.Now(), v); err != nil {
+		errorPage(w, http.StatusBadRequest, "The sign-in page has expired; start again from the application.")
+		return false
+	}
+	return true
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -114,13 +134,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		errorPage(w, http.StatusBadRequest, "Malformed form")
-		return
-	}
 	var rawQuery string
-	if err := s.svc.Sealer().Open("login", r.PostForm.Get("q"), s.svc.Now(), &rawQuery); err != nil {
-		errorPage(w, http.StatusBadRequest, "The sign-in page has expired; start again from the application.")
+	if !s.openForm(w, r, "login", "q", &rawQuery) {
 		return
 	}
 	q, _ := url.ParseQuery(rawQuery)
@@ -162,24 +177,13 @@ func (s *Server) renderMFA(w http.ResponseWriter, st mfaState, errMsg string) {
 		errorPage(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Frame-Options", "DENY")
-	if errMsg != "" {
-		w.WriteHeader(http.StatusBadRequest)
-	}
-	_ = pageTmpl.Execute(w, page{Title: "Multi-factor authentication", Error: errMsg, Sealed: sealed, MFA: true})
+	writePage(w, page{Title: "Multi-factor authentication", Error: errMsg, Sealed: sealed, MFA: true})
 }
 
 // mfaSubmit checks the code page's code and ends the sign-in.
 func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		errorPage(w, http.StatusBadRequest, "Malformed form")
-		return
-	}
 	var st mfaState
-	if err := s.svc.Sealer().Open("login-mfa", r.PostForm.Get("m"), s.svc.Now(), &st); err != nil {
-		errorPage(w, http.StatusBadRequest, "The sign-in page has expired; start again from the application.")
+	if !s.openForm(w, r, "login-mfa", "m", &st) {
 		return
 	}
 	q, _ := url.ParseQuery(st.Query)

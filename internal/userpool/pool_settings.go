@@ -82,15 +82,25 @@ func (s *Service) TagResource(ctx context.Context, in *struct {
 	ResourceArn string
 	Tags        map[string]string
 }) (map[string]any, error) {
-	p, err := s.poolOfARN(ctx, in.ResourceArn)
+	return s.editTags(ctx, in.ResourceArn, func(tags map[string]string) error {
+		maps.Copy(tags, in.Tags)
+		if len(tags) > maxPoolTags {
+			return apierr.Invalid("A user pool can have at most %d tags; this request would give it %d.", maxPoolTags, len(tags))
+		}
+		return nil
+	})
+}
+
+// editTags changes the tags of the pool an ARN names.
+func (s *Service) editTags(ctx context.Context, arn string, edit func(tags map[string]string) error) (map[string]any, error) {
+	p, err := s.poolOfARN(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{}, s.changePool(ctx, p.ID, false, func(p *pool) error {
 		tags := p.tags()
-		maps.Copy(tags, in.Tags)
-		if len(tags) > maxPoolTags {
-			return apierr.Invalid("A user pool can have at most %d tags; this request would give it %d.", maxPoolTags, len(tags))
+		if err := edit(tags); err != nil {
+			return err
 		}
 		p.setTags(tags)
 		return nil
@@ -103,16 +113,10 @@ func (s *Service) UntagResource(ctx context.Context, in *struct {
 	ResourceArn string
 	TagKeys     []string
 }) (map[string]any, error) {
-	p, err := s.poolOfARN(ctx, in.ResourceArn)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{}, s.changePool(ctx, p.ID, false, func(p *pool) error {
-		tags := p.tags()
+	return s.editTags(ctx, in.ResourceArn, func(tags map[string]string) error {
 		for _, k := range in.TagKeys {
 			delete(tags, k)
 		}
-		p.setTags(tags)
 		return nil
 	})
 }
