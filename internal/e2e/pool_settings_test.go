@@ -1,8 +1,14 @@
 package e2e
 
 import (
+	"crypto/x509"
+	"encoding/base64"
+	"io"
 	"maps"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -157,4 +163,37 @@ func TestAddCustomAttributes(t *testing.T) {
 	if len(after.SchemaAttributes) != len(d.SchemaAttributes) {
 		t.Fatalf("a refused request changed the schema: %d attributes, then %d", len(d.SchemaAttributes), len(after.SchemaAttributes))
 	}
+}
+
+// GetSigningCertificate answers the certificate the pool's SAML SP metadata
+// publishes, named for the pool.
+func TestGetSigningCertificate(t *testing.T) {
+	f := newFedEnv(t, nil)
+	out := must[*cip.GetSigningCertificateOutput](t)(f.c.GetSigningCertificate(f.ctx, &cip.GetSigningCertificateInput{UserPoolId: &f.pool}))
+	der, err := base64.StdEncoding.DecodeString(aws.ToString(out.Certificate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.Subject.CommonName != "urn:amazon:cognito:sp:"+f.pool || cert.NotAfter.Before(time.Now().AddDate(9, 11, 0)) {
+		t.Fatalf("certificate: %s, until %s", cert.Subject, cert.NotAfter)
+	}
+	resp, err := http.Get(f.url + "/saml2/metadata?userPoolId=" + f.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(meta), aws.ToString(out.Certificate)) {
+		t.Fatal("the SP metadata does not publish the certificate GetSigningCertificate answers")
+	}
+	again := must[*cip.GetSigningCertificateOutput](t)(f.c.GetSigningCertificate(f.ctx, &cip.GetSigningCertificateInput{UserPoolId: &f.pool}))
+	if aws.ToString(again.Certificate) != aws.ToString(out.Certificate) {
+		t.Fatal("the certificate changed between two calls")
+	}
+	_, err = f.c.GetSigningCertificate(f.ctx, &cip.GetSigningCertificateInput{UserPoolId: aws.String("us-east-1_nothere")})
+	wantErr(t, err, "ResourceNotFoundException", "User pool us-east-1_nothere does not exist.")
 }

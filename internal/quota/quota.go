@@ -47,7 +47,7 @@ var categories = map[string]string{
 	"DescribeUserPool": "UserPoolRead", "ListUserPools": "UserPoolRead", "GetUserPoolMfaConfig": "UserPoolRead",
 	"CreateUserPool": "UserPoolUpdate", "UpdateUserPool": "UserPoolUpdate", "DeleteUserPool": "UserPoolUpdate",
 	"SetUserPoolMfaConfig": "UserPoolUpdate", "AddCustomAttributes": "UserPoolUpdate",
-	"ListTagsForResource": "UserPoolResourceRead", "TagResource": "UserPoolResourceUpdate", "UntagResource": "UserPoolResourceUpdate",
+	"ListTagsForResource": "UserPoolResourceRead", "GetSigningCertificate": "UserPoolResourceRead", "TagResource": "UserPoolResourceUpdate", "UntagResource": "UserPoolResourceUpdate",
 	"DescribeUserPoolClient": "UserPoolClientRead", "ListUserPoolClients": "UserPoolClientRead",
 	"CreateUserPoolClient": "UserPoolClientUpdate", "UpdateUserPoolClient": "UserPoolClientUpdate", "DeleteUserPoolClient": "UserPoolClientUpdate",
 	"DescribeIdentityProvider": "UserPoolResourceRead", "ListIdentityProviders": "UserPoolResourceRead", "GetIdentityProviderByIdentifier": "UserPoolResourceRead",

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -47,6 +48,22 @@ func (s *Service) SPKey(ctx context.Context, poolID string) (*rsa.PrivateKey, *x
 		return nil, nil, fmt.Errorf("SAML SP certificate of %s: %w", poolID, err)
 	}
 	return key, cert, nil
+}
+
+// GetSigningCertificate answers the certificate of the pool's SAML key
+// (base64 DER, as Cognito gives it): the one its SP metadata publishes, which
+// IdPs encrypt assertions to. Valid ten years from its creation.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetSigningCertificate.html
+func (s *Service) GetSigningCertificate(ctx context.Context, in *struct{ UserPoolId string }) (map[string]any, error) {
+	p, err := s.getPool(ctx, in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	_, cert, err := s.SPKey(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"Certificate": base64.StdEncoding.EncodeToString(cert.Raw)}, nil
 }
 
 // Once records that key was used (until expires); a second use answers
