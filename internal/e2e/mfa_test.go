@@ -155,8 +155,9 @@ func TestSoftwareTokenMFASetupDuringSignIn(t *testing.T) {
 	secret := aws.ToString(assoc.SecretCode)
 	_, err = e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{Session: assoc.Session, UserCode: aws.String("000000")})
 	wantErr(t, err, "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+	verifiedWith := totpCode(t, secret, time.Now())
 	v := must[*cip.VerifySoftwareTokenOutput](t)(e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{Session: assoc.Session,
-		UserCode: aws.String(totpCode(t, secret, time.Now()))}))
+		UserCode: aws.String(verifiedWith)}))
 	if v.Status != types.VerifySoftwareTokenResponseTypeSuccess || v.Session == nil {
 		t.Fatalf("VerifySoftwareToken: %s", v.Status)
 	}
@@ -170,9 +171,14 @@ func TestSoftwareTokenMFASetupDuringSignIn(t *testing.T) {
 	if list, pref := e.mfaOf(pool, "noa"); len(list) != 1 || pref != "SOFTWARE_TOKEN_MFA" {
 		t.Fatalf("after MFA_SETUP: %v %q", list, pref)
 	}
-	if got := e.signIn(clientID, "noa", "Passw0rd!x"); got.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
-		t.Fatalf("next sign-in: %s", got.ChallengeName)
+	next := e.signIn(clientID, "noa", "Passw0rd!x")
+	if next.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("next sign-in: %s", next.ChallengeName)
 	}
+	// The code that verified the app during setup is not good again.
+	_, err = e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa,
+		Session: next.Session, ChallengeResponses: map[string]string{"USERNAME": "noa", "SOFTWARE_TOKEN_MFA_CODE": verifiedWith}})
+	wantErr(t, err, "ExpiredCodeException", "Your software token has already been used once.")
 	// A session cognitod did not seal is refused.
 	_, err = e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{Session: aws.String("forged-session-of-no-sign-in")})
 	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user, session is expired.")

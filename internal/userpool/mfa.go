@@ -208,6 +208,8 @@ type mfaSetupState struct {
 	Secret   string `json:"secret"`
 	Verified bool   `json:"verified,omitempty"`
 	Device   string `json:"device,omitempty"`
+	// Step is the time step of the code that verified Secret (not good again).
+	Step int64 `json:"step,omitempty"`
 }
 
 func (s *Service) openChallenge(p *pool, c *UserPoolClientType, sess, name string) (challengeState, error) {
@@ -299,10 +301,11 @@ func (s *Service) VerifySoftwareToken(ctx context.Context, in *struct {
 		if st.Secret == "" {
 			return nil, errTOTPMismatch
 		}
-		if _, ok := totpStep(st.Secret, in.UserCode, s.now()); !ok {
+		step, ok := totpStep(st.Secret, in.UserCode, s.now())
+		if !ok {
 			return nil, errTOTPMismatch
 		}
-		st.Verified, st.Device = true, in.FriendlyDeviceName
+		st.Verified, st.Device, st.Step = true, in.FriendlyDeviceName, step
 		sess, err := s.sealSetup(ctx, st)
 		if err != nil {
 			return nil, err
@@ -341,7 +344,7 @@ func (s *Service) finishSetup(ctx context.Context, p *pool, c *UserPoolClientTyp
 	}
 	u, err := s.store.UpdateUser(ctx, p.ID, st.Sub, func(u *storage.User) error {
 		x := extraOf(u)
-		x.TOTP = totpRecord{Secret: st.Secret, Device: st.Device, Enabled: true, Preferred: true, LastStep: x.TOTP.LastStep}
+		x.TOTP = totpRecord{Secret: st.Secret, Device: st.Device, Enabled: true, Preferred: true, LastStep: st.Step}
 		u.Extra = mustJSON(x)
 		return nil
 	})
