@@ -27,6 +27,7 @@ const (
 	InvalidPassword             Code = "InvalidPasswordException"
 	InvalidUserPoolConfig       Code = "InvalidUserPoolConfigurationException"
 	LimitExceeded               Code = "LimitExceededException"
+	MFAMethodNotFound           Code = "MFAMethodNotFoundException"
 	NotAuthorized               Code = "NotAuthorizedException"
 	PasswordResetRequired       Code = "PasswordResetRequiredException"
 	PreconditionNotMet          Code = "PreconditionNotMetException"
@@ -75,6 +76,7 @@ var statusOf = map[Code]int{
 	InvalidPassword:             http.StatusBadRequest,
 	InvalidUserPoolConfig:       http.StatusBadRequest,
 	LimitExceeded:               http.StatusBadRequest,
+	MFAMethodNotFound:           http.StatusBadRequest,
 	NotAuthorized:               http.StatusBadRequest,
 	PasswordResetRequired:       http.StatusBadRequest,
 	PreconditionNotMet:          http.StatusBadRequest,

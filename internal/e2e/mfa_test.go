@@ -221,7 +221,7 @@ func TestHostedSignInWithSoftwareToken(t *testing.T) {
 		t.Fatalf("after the password: %d %v\n%s", r.StatusCode, r.Header.Get("Location"), body)
 	}
 	r, body = post("/mfa", url.Values{"m": {m[1]}, "code": {"111111"}})
-	if r.StatusCode != 400 || !strings.Contains(body, "Incorrect code.") || r.Header.Get("Location") != "" {
+	if r.StatusCode != 400 || !strings.Contains(body, "Incorrect code: Invalid code received for user") || r.Header.Get("Location") != "" {
 		t.Fatalf("wrong code: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	r, _ = post("/mfa", url.Values{"m": {m[1]}, "code": {totpCode(t, secret, now.Add(30*time.Second))}})
@@ -234,4 +234,103 @@ func TestHostedSignInWithSoftwareToken(t *testing.T) {
 	if r.StatusCode != 400 || !strings.Contains(body, "The sign-in page has expired") {
 		t.Fatalf("forged form: %d", r.StatusCode)
 	}
+}
+
+// Codes by SMS and email: activated per user, sent to the outbox, asked
+// for after the password; with several active and none preferred the user
+// chooses (SELECT_MFA_TYPE); with MFA ON a user who activated none gets a
+// code where it can receive one.
+func TestSMSAndEmailMFA(t *testing.T) {
+	e := newEnv(t)
+	pool, clientID := authFixture(t, e, nil)
+	e.confirmedUser(pool, clientID, "ivy", "Passw0rd!x")
+	e.confirmedUser(pool, clientID, "zed", "Passw0rd!x")
+	must[*cip.AdminUpdateUserAttributesOutput](t)(e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: &pool, Username: aws.String("ivy"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("phone_number"), Value: aws.String("+15555550100")}}}))
+	setPool := func(mode types.UserPoolMfaType, sms, email bool) {
+		in := &cip.SetUserPoolMfaConfigInput{UserPoolId: &pool, MfaConfiguration: mode}
+		if sms {
+			in.SmsMfaConfiguration = &types.SmsMfaConfigType{SmsAuthenticationMessage: aws.String("Your code is {####}"),
+				SmsConfiguration: &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}}
+		}
+		if email {
+			in.EmailMfaConfiguration = &types.EmailMfaConfigType{Message: aws.String("Your code is {####}"), Subject: aws.String("Sign-in code")}
+		}
+		must[*cip.SetUserPoolMfaConfigOutput](t)(e.c.SetUserPoolMfaConfig(e.ctx, in))
+	}
+	setPool(types.UserPoolMfaTypeOptional, true, true)
+	prefs := func(name string, sms, email *types.SMSMfaSettingsType) {
+		in := &cip.AdminSetUserMFAPreferenceInput{UserPoolId: &pool, Username: &name, SMSMfaSettings: sms}
+		if email != nil {
+			in.EmailMfaSettings = &types.EmailMfaSettingsType{Enabled: email.Enabled, PreferredMfa: email.PreferredMfa}
+		}
+		must[*cip.AdminSetUserMFAPreferenceOutput](t)(e.c.AdminSetUserMFAPreference(e.ctx, in))
+	}
+	respond := func(name string, ch *cip.InitiateAuthOutput, responses map[string]string) (*cip.RespondToAuthChallengeOutput, error) {
+		responses["USERNAME"] = name
+		return e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: ch.ChallengeName,
+			Session: ch.Session, ChallengeResponses: responses})
+	}
+
+	// SMS, activated.
+	_, err := e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: &pool, Username: aws.String("zed"),
+		SMSMfaSettings: &types.SMSMfaSettingsType{Enabled: true}})
+	wantErr(t, err, "InvalidParameterException", "User does not have delivery config set to turn on SMS_MFA")
+	prefs("ivy", &types.SMSMfaSettingsType{Enabled: true}, nil)
+	if list, pref := e.mfaOf(pool, "ivy"); len(list) != 1 || list[0] != "SMS_MFA" || pref != "" {
+		t.Fatalf("after activating SMS: %v %q", list, pref)
+	}
+	ch := e.signIn(clientID, "ivy", "Passw0rd!x")
+	if ch.ChallengeName != types.ChallengeNameTypeSmsMfa || ch.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "SMS" ||
+		ch.ChallengeParameters["CODE_DELIVERY_DESTINATION"] != "+*******0100" {
+		t.Fatalf("SMS challenge: %s %v", ch.ChallengeName, ch.ChallengeParameters)
+	}
+	code := e.lastCode(pool, "ivy")
+	_, err = respond("ivy", ch, map[string]string{"SMS_MFA_CODE": "000000"})
+	wantErr(t, err, "CodeMismatchException", "Invalid code received for user")
+	out := must[*cip.RespondToAuthChallengeOutput](t)(respond("ivy", ch, map[string]string{"SMS_MFA_CODE": code}))
+	if out.AuthenticationResult == nil {
+		t.Fatal("no tokens after the SMS code")
+	}
+	_, err = respond("ivy", ch, map[string]string{"SMS_MFA_CODE": code})
+	wantErr(t, err, "ExpiredCodeException", "Invalid code or auth state for the user.")
+
+	// SMS and email, neither preferred: the user chooses.
+	prefs("ivy", nil, &types.SMSMfaSettingsType{Enabled: true})
+	ch = e.signIn(clientID, "ivy", "Passw0rd!x")
+	if ch.ChallengeName != types.ChallengeNameTypeSelectMfaType || ch.ChallengeParameters["MFAS_CAN_CHOOSE"] != `["SMS_MFA","EMAIL_OTP"]` {
+		t.Fatalf("two factors: %s %v", ch.ChallengeName, ch.ChallengeParameters)
+	}
+	_, err = respond("ivy", ch, map[string]string{"ANSWER": "SOFTWARE_TOKEN_MFA"})
+	wantErr(t, err, "InvalidParameterException", `The MFA type "SOFTWARE_TOKEN_MFA" is not one of the user's choices (MFAS_CAN_CHOOSE).`)
+	chosen := must[*cip.RespondToAuthChallengeOutput](t)(respond("ivy", ch, map[string]string{"ANSWER": "EMAIL_OTP"}))
+	if chosen.ChallengeName != types.ChallengeNameTypeEmailOtp || chosen.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "EMAIL" ||
+		chosen.ChallengeParameters["CODE_DELIVERY_DESTINATION"] != "i***@e***" {
+		t.Fatalf("after choosing email: %s %v", chosen.ChallengeName, chosen.ChallengeParameters)
+	}
+	out = must[*cip.RespondToAuthChallengeOutput](t)(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
+		ChallengeName: types.ChallengeNameTypeEmailOtp, Session: chosen.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "ivy", "EMAIL_OTP_CODE": e.lastCode(pool, "ivy")}}))
+	if out.AuthenticationResult == nil {
+		t.Fatal("no tokens after the email code")
+	}
+
+	// Email preferred: asked at once.
+	prefs("ivy", nil, &types.SMSMfaSettingsType{Enabled: true, PreferredMfa: true})
+	if list, pref := e.mfaOf(pool, "ivy"); len(list) != 2 || pref != "EMAIL_OTP" {
+		t.Fatalf("email preferred: %v %q", list, pref)
+	}
+	if ch = e.signIn(clientID, "ivy", "Passw0rd!x"); ch.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("email preferred: %s", ch.ChallengeName)
+	}
+
+	// MFA ON: a user who activated nothing gets a code where it can.
+	setPool(types.UserPoolMfaTypeOn, true, true)
+	if ch = e.signIn(clientID, "zed", "Passw0rd!x"); ch.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("MFA ON, email only: %s", ch.ChallengeName)
+	}
+	setPool(types.UserPoolMfaTypeOn, true, false)
+	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "zed", "PASSWORD": "Passw0rd!x"}})
+	wantErr(t, err, "MFAMethodNotFoundException", "No MFA mechanism registered in the account.")
 }

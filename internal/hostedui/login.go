@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/userpool"
 )
 
@@ -19,9 +20,9 @@ type page struct {
 	Username  string
 	Providers []providerLink
 	Native    bool
-	// MFA asks for a code of the user's authenticator app (Sealed is then
-	// the sign-in so far, see mfaState).
-	MFA bool
+	// MFA, when set, asks for a second factor's code with this label
+	// (Sealed is then the sign-in so far, see mfaState).
+	MFA string
 }
 
 type providerLink struct {
@@ -58,7 +59,7 @@ button{background:#1f5fbf;color:#fff;border:0;cursor:pointer}
 {{end}}
 {{if .MFA}}<form method="post" action="/mfa">
 <input type="hidden" name="m" value="{{.Sealed}}">
-<label for="code">Code from your authenticator app</label>
+<label for="code">{{.MFA}}</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
 <button type="submit">Sign in</button>
 </form>{{end}}
@@ -148,14 +149,18 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, a, rawQuery, "Incorrect username or password.", r.PostForm.Get("username"))
 		return
 	}
-	step, err := s.svc.HostedMFA(r.Context(), a, u)
+	factor, sent, err := s.svc.HostedMFA(r.Context(), a, u)
 	switch {
 	case err != nil:
-		redirectError(w, r, a, "server_error", "")
-	case step == "code":
-		s.renderMFA(w, mfaState{Query: rawQuery, Sub: u.Sub}, "")
-	case step == "setup":
+		s.render(w, a, rawQuery, "This user cannot sign in here: "+errText(err), r.PostForm.Get("username"))
+	case factor == "setup":
 		s.render(w, a, rawQuery, "This user pool requires an authenticator app, and this user has none yet: set one up by signing in through the API once (the MFA_SETUP challenge).", r.PostForm.Get("username"))
+	case factor != "":
+		st := mfaState{Query: rawQuery, Sub: u.Sub, Factor: factor, Prompt: "Code from your authenticator app"}
+		if sent != nil {
+			st.Prompt = "Code sent to " + sent.Destination
+		}
+		s.renderMFA(w, st, "")
 	default:
 		s.finish(w, r, a, u.Sub)
 	}
@@ -164,8 +169,10 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 // mfaState is the sign-in the code page continues: the authorization
 // request and the user whose password was right.
 type mfaState struct {
-	Query string `json:"q"`
-	Sub   string `json:"sub"`
+	Query  string `json:"q"`
+	Sub    string `json:"sub"`
+	Factor string `json:"f"`
+	Prompt string `json:"p"`
 }
 
 // mfaPageTTL is how long the code page's form can be sent.
@@ -177,7 +184,7 @@ func (s *Server) renderMFA(w http.ResponseWriter, st mfaState, errMsg string) {
 		errorPage(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
-	writePage(w, page{Title: "Multi-factor authentication", Error: errMsg, Sealed: sealed, MFA: true})
+	writePage(w, page{Title: "Multi-factor authentication", Error: errMsg, Sealed: sealed, MFA: st.Prompt})
 }
 
 // mfaSubmit checks the code page's code and ends the sign-in.
@@ -191,9 +198,18 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.svc.HostedTOTP(r.Context(), a, st.Sub, r.PostForm.Get("code")); err != nil {
-		s.renderMFA(w, st, "Incorrect code. Enter the code your authenticator app shows now.")
+	if err := s.svc.HostedMFACode(r.Context(), a, st.Sub, st.Factor, r.PostForm.Get("code")); err != nil {
+		s.renderMFA(w, st, "Incorrect code: "+errText(err))
 		return
 	}
 	s.finish(w, r, a, st.Sub)
+}
+
+// errText is what a page says of a service error: its Cognito message, or
+// nothing of an internal one.
+func errText(err error) string {
+	if e, ok := apierr.As(err); ok {
+		return e.Message
+	}
+	return "internal error."
 }

@@ -209,7 +209,7 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientT
 			"userAttributes":     userAttributesJSON(&u),
 		})
 	}
-	if out, asked, err := s.mfaChallenge(p, c, u); asked || err != nil {
+	if out, asked, err := s.mfaChallenge(ctx, p, c, u); asked || err != nil {
 		return out, err
 	}
 	return s.signedIn(ctx, p, c, u)

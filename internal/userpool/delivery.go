@@ -81,6 +81,7 @@ var customMessageSource = map[string]string{
 	"SignUp": "CustomMessage_SignUp", "AdminCreateUser": "CustomMessage_AdminCreateUser", "ResendCode": "CustomMessage_ResendCode",
 	"ForgotPassword": "CustomMessage_ForgotPassword", "AdminResetUserPassword": "CustomMessage_ForgotPassword",
 	"UpdateUserAttribute": "CustomMessage_UpdateUserAttribute", "VerifyUserAttribute": "CustomMessage_VerifyUserAttribute",
+	"Authentication": "CustomMessage_Authentication",
 }
 
 // customMessage asks the CustomMessage trigger, if configured, for the text
@@ -157,6 +158,7 @@ const (
 	codeSignUp = "signup"
 	codeForgot = "forgot"
 	codeVerify = "verify:" // + attribute name
+	codeMFA    = "mfa"     // a second factor's code sent by SMS or email
 )
 
 func hashCode(code string) string {

@@ -35,8 +35,10 @@ type userExtra struct {
 	SignedOutAt int64 `json:"signedOutAt,omitempty"`
 	// Codes are the user's outstanding one-time codes, by purpose.
 	Codes map[string]codeRecord `json:"codes,omitempty"`
-	// TOTP is the user's authenticator app (see mfa.go).
+	// TOTP is the user's authenticator app, MFA the rest of its second
+	// factors' state (see mfa.go).
 	TOTP totpRecord `json:"totp,omitzero"`
+	MFA  mfaRecord  `json:"mfa,omitzero"`
 }
 
 func extraOf(u *storage.User) userExtra {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -14,19 +15,25 @@ import (
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
-// Multi-factor sign-in with an authenticator app (TOTP, "software token"):
-// a user registers one with AssociateSoftwareToken and VerifySoftwareToken
-// (with an access token, or a sign-in's session when the pool requires MFA
-// and the user has none: the MFA_SETUP challenge), activates it with
-// (Admin)SetUserMFAPreference, and then answers a SOFTWARE_TOKEN_MFA
-// challenge after the password when the pool's MfaConfiguration is ON or
-// OPTIONAL. SMS and email second factors are not emulated.
+// Multi-factor sign-in. A user's second factors are an authenticator app
+// (TOTP, "software token"), registered with AssociateSoftwareToken and
+// VerifySoftwareToken (with an access token, or a sign-in's session when
+// the pool requires MFA and the user has none: the MFA_SETUP challenge),
+// and codes sent by SMS or email (to the outbox, as every message). A user
+// activates them with (Admin)SetUserMFAPreference; a pool whose
+// MfaConfiguration is ON asks every user for one, OPTIONAL only users who
+// activated one. The factors a pool offers are those SetUserPoolMfaConfig
+// (or the pool's SMS configuration) enables.
 
 const (
+	mfaSMS      = "SMS_MFA"
 	mfaTOTP     = "SOFTWARE_TOKEN_MFA"
+	mfaEmail    = "EMAIL_OTP"
 	totpPeriod  = 30 * time.Second
 	totpSkew    = 1 // periods either side of now that a code may come from
 	totpSecretN = 20
+	// mfaCodeValidity is how long a code sent by SMS or email is good.
+	mfaCodeValidity = 3 * time.Minute
 )
 
 var totpOpts = totp.ValidateOpts{Period: uint(totpPeriod / time.Second), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
@@ -39,37 +46,45 @@ type totpRecord struct {
 	Secret  string `json:"secret,omitempty"`
 	Device  string `json:"device,omitempty"`
 	// Enabled: activated by (Admin)SetUserMFAPreference or MFA_SETUP.
-	Enabled   bool `json:"enabled,omitempty"`
-	Preferred bool `json:"preferred,omitempty"`
+	Enabled bool `json:"enabled,omitempty"`
 	// LastStep is the time step of the last code accepted: a code is good once.
 	LastStep int64 `json:"lastStep,omitempty"`
-	// Failures counts wrong codes since the last right one; from the fifth,
-	// codes are refused until LockedUntil (ms), a wait that doubles with
-	// each further failure, as Cognito does for passwords: six digits do
-	// not survive unbounded guessing.
+}
+
+// mfaRecord is the rest of a user's second-factor state.
+type mfaRecord struct {
+	SMS       bool   `json:"sms,omitempty"`
+	Email     bool   `json:"email,omitempty"`
+	Preferred string `json:"preferred,omitempty"`
+	// Failures counts wrong codes (of any factor) since the last right one;
+	// from the fifth, codes are refused until LockedUntil (ms), a wait that
+	// doubles with each further failure, as Cognito does for passwords:
+	// six digits do not survive unbounded guessing.
 	Failures    int   `json:"failures,omitempty"`
 	LockedUntil int64 `json:"lockedUntil,omitempty"`
 }
 
 const (
-	maxTOTPFailures = 5
-	maxTOTPLockout  = 15 * time.Minute
+	maxMFAFailures = 5
+	maxMFALockout  = 15 * time.Minute
 )
 
-func totpLockout(failures int) time.Duration {
-	n := failures - maxTOTPFailures
+func mfaLockout(failures int) time.Duration {
+	n := failures - maxMFAFailures
 	if n > 10 {
-		return maxTOTPLockout
+		return maxMFALockout
 	}
-	return min(time.Second<<n, maxTOTPLockout)
+	return min(time.Second<<n, maxMFALockout)
 }
 
 var (
 	errTOTPNotEnabled = apierr.New(apierr.SoftwareTokenMFANotFound, "Software Token MFA has not been enabled by the userPool.")
 	errTOTPMismatch   = apierr.New(apierr.EnableSoftwareTokenMFA, "Code mismatch and fail enable Software Token MFA")
 	errMFACode        = apierr.New(apierr.CodeMismatch, "Invalid code received for user")
+	errMFACodeExpired = apierr.New(apierr.ExpiredCode, "Invalid code or auth state for the user.")
 	errTOTPReused     = apierr.New(apierr.ExpiredCode, "Your software token has already been used once.")
-	errTOTPLocked     = apierr.New(apierr.NotAuthorized, "Too many failed attempts: wait before entering another code.")
+	errMFALocked      = apierr.New(apierr.NotAuthorized, "Too many failed attempts: wait before entering another code.")
+	errNoMFAMethod    = apierr.New(apierr.MFAMethodNotFound, "No MFA mechanism registered in the account.")
 )
 
 func newTOTPSecret() string {
@@ -92,101 +107,231 @@ func totpStep(secret, code string, now time.Time) (int64, bool) {
 	return 0, false
 }
 
-func (p *pool) totpAllowed() bool {
+// mfaFactors answers which second factors the pool offers.
+func (p *pool) mfaFactors() (totpOK, smsOK, emailOK bool) {
+	c := p.mfaConfig()
 	var on struct{ Enabled bool }
-	_ = json.Unmarshal(p.mfaConfig().SoftwareTokenMfaConfiguration, &on)
-	return on.Enabled
+	_ = json.Unmarshal(c.SoftwareTokenMfaConfiguration, &on)
+	return on.Enabled, c.SmsMfaConfiguration != nil, c.EmailMfaConfiguration != nil
 }
 
-// mfaChallenge answers the challenge a user whose password was right must
-// answer next, if any: SOFTWARE_TOKEN_MFA for a user with an authenticator
-// app the pool asks for, MFA_SETUP when the pool requires MFA and the user
-// has none.
-func (s *Service) mfaChallenge(p *pool, c *UserPoolClientType, u storage.User) (map[string]any, bool, error) {
-	switch mfaStep(p, &u) {
-	case "code":
-		params := map[string]string{"USER_ID_FOR_SRP": u.Username}
-		if d := extraOf(&u).TOTP.Device; d != "" {
-			params["FRIENDLY_DEVICE_NAME"] = d
-		}
-		out, err := s.challenge(p, c, u, mfaTOTP, params)
-		return out, true, err
-	case "setup":
-		out, err := s.challenge(p, c, u, "MFA_SETUP", map[string]string{"MFAS_CAN_SETUP": `["` + mfaTOTP + `"]`, "USER_ID_FOR_SRP": u.Username})
-		return out, true, err
-	}
-	return nil, false, nil
+func (p *pool) totpAllowed() bool {
+	ok, _, _ := p.mfaFactors()
+	return ok
 }
 
 // mfaStep answers what a user whose password was right must do next: ""
-// (nothing), "code" (a code of the user's authenticator app, which the
-// pool asks for: always when MFA is ON, when the user activated it if
-// OPTIONAL) or "setup" (register one: MFA is ON and the user has none).
-func mfaStep(p *pool, u *storage.User) string {
+// (nothing more), a factor's challenge (SMS_MFA, SOFTWARE_TOKEN_MFA,
+// EMAIL_OTP), "select" among choices (several active, none preferred) or
+// "setup" (register an authenticator app: MFA is ON and the user has no
+// factor the pool offers). A pool with MFA ON asks a user who activated
+// none for a code by SMS or email if it can, and counts a verified
+// authenticator app as active.
+func mfaStep(p *pool, u *storage.User) (step string, choices []string, err error) {
 	mode := p.mfaConfig().MfaConfiguration
-	if mode == "OFF" || !p.totpAllowed() {
-		return ""
+	if mode == "OFF" {
+		return "", nil, nil
 	}
-	t := extraOf(u).TOTP
+	totpOK, smsOK, emailOK := p.mfaFactors()
+	x := extraOf(u)
+	phone, _ := attr(u, "phone_number")
+	email, _ := attr(u, "email")
+	var active []string
+	if smsOK && phone != "" && x.MFA.SMS {
+		active = append(active, mfaSMS)
+	}
+	if totpOK && x.TOTP.Secret != "" && (x.TOTP.Enabled || mode == "ON") {
+		active = append(active, mfaTOTP)
+	}
+	if emailOK && email != "" && x.MFA.Email {
+		active = append(active, mfaEmail)
+	}
 	switch {
-	case t.Secret != "" && (t.Enabled || mode == "ON"):
-		return "code"
-	case mode == "ON":
-		return "setup"
+	case len(active) == 0 && mode != "ON":
+		return "", nil, nil
+	case len(active) == 0 && smsOK && phone != "":
+		return mfaSMS, nil, nil
+	case len(active) == 0 && emailOK && email != "":
+		return mfaEmail, nil, nil
+	case len(active) == 0 && totpOK:
+		return "setup", nil, nil
+	case len(active) == 0:
+		return "", nil, errNoMFAMethod
+	case slices.Contains(active, x.MFA.Preferred):
+		return x.MFA.Preferred, nil, nil
+	case len(active) == 1:
+		return active[0], nil, nil
 	}
-	return ""
+	return "select", active, nil
 }
 
-// answerTOTP checks a SOFTWARE_TOKEN_MFA challenge's code and signs the user in.
-func (s *Service) answerTOTP(ctx context.Context, p *pool, c *UserPoolClientType, sess string, r map[string]string) (map[string]any, error) {
-	st, err := s.openChallenge(p, c, sess, mfaTOTP)
+// mfaChallenge answers the challenge a user whose password was right must
+// answer next, if any.
+func (s *Service) mfaChallenge(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User) (map[string]any, bool, error) {
+	step, choices, err := mfaStep(p, &u)
+	if err != nil || step == "" {
+		return nil, false, err
+	}
+	out, err := s.factorChallenge(ctx, p, c, u, step, choices)
+	return out, true, err
+}
+
+// factorChallenge issues the challenge of one step of mfaStep.
+func (s *Service) factorChallenge(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, step string, choices []string) (map[string]any, error) {
+	params := map[string]string{"USER_ID_FOR_SRP": u.Username}
+	switch step {
+	case "select":
+		params["MFAS_CAN_CHOOSE"] = string(mustJSON(choices))
+		return s.challenge(p, c, u, "SELECT_MFA_TYPE", params)
+	case "setup":
+		params["MFAS_CAN_SETUP"] = `["` + mfaTOTP + `"]`
+		return s.challenge(p, c, u, "MFA_SETUP", params)
+	case mfaTOTP:
+		if d := extraOf(&u).TOTP.Device; d != "" {
+			params["FRIENDLY_DEVICE_NAME"] = d
+		}
+		return s.challenge(p, c, u, mfaTOTP, params)
+	}
+	sent, err := s.sendMFACode(ctx, p, c.ClientId, u, step)
 	if err != nil {
 		return nil, err
 	}
-	if r["SOFTWARE_TOKEN_MFA_CODE"] == "" {
-		return nil, apierr.Invalid("Missing required parameter SOFTWARE_TOKEN_MFA_CODE")
+	params["CODE_DELIVERY_DELIVERY_MEDIUM"], params["CODE_DELIVERY_DESTINATION"] = sent.DeliveryMedium, sent.Destination
+	return s.challenge(p, c, u, step, params)
+}
+
+// sendMFACode sends a fresh sign-in code by SMS (SMS_MFA) or email (EMAIL_OTP).
+func (s *Service) sendMFACode(ctx context.Context, p *pool, clientID string, u storage.User, factor string) (*CodeDeliveryDetailsType, error) {
+	var code string
+	u, err := s.store.UpdateUser(ctx, p.ID, u.Sub, func(u *storage.User) error {
+		code = newCode(u, codeMFA, "", mfaCodeValidity, s.now())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := delivery{reason: "Authentication", code: code, medium: "SMS", attr: "phone_number", clientID: clientID}
+	if factor == mfaEmail {
+		d.medium, d.attr = "EMAIL", "email"
+	}
+	d.dest, _ = attr(&u, d.attr)
+	sent, err := s.send(ctx, p, &u, d)
+	if err == nil && sent == nil {
+		err = errNoMFAMethod
+	}
+	return sent, err
+}
+
+// answerFactor checks the code a factor's challenge was answered with and
+// signs the user in.
+func (s *Service) answerFactor(ctx context.Context, p *pool, c *UserPoolClientType, factor, sess string, r map[string]string) (map[string]any, error) {
+	st, err := s.openChallenge(p, c, sess, factor)
+	if err != nil {
+		return nil, err
+	}
+	key := map[string]string{mfaSMS: "SMS_MFA_CODE", mfaTOTP: "SOFTWARE_TOKEN_MFA_CODE", mfaEmail: "EMAIL_OTP_CODE"}[factor]
+	if r[key] == "" {
+		return nil, apierr.Invalid("Missing required parameter %s", key)
 	}
 	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
 		return nil, err
 	}
-	u, err := s.useTOTPCode(ctx, p, st.Sub, r["SOFTWARE_TOKEN_MFA_CODE"], errMFACode, func(t *totpRecord) string { return t.Secret })
+	u, err := s.useFactorCode(ctx, p, st.Sub, factor, r[key])
 	if err != nil {
 		return nil, err
 	}
 	return s.signedIn(ctx, p, c, u)
 }
 
+// selectFactor answers SELECT_MFA_TYPE: the chosen factor's challenge.
+func (s *Service) selectFactor(ctx context.Context, p *pool, c *UserPoolClientType, sess string, r map[string]string) (map[string]any, error) {
+	st, err := s.openChallenge(p, c, sess, "SELECT_MFA_TYPE")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: st.Sub})
+	if err != nil {
+		return nil, errBadSession
+	}
+	_, choices, err := mfaStep(p, &u)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(choices, r["ANSWER"]) {
+		return nil, apierr.Invalid("The MFA type %q is not one of the user's choices (MFAS_CAN_CHOOSE).", r["ANSWER"])
+	}
+	return s.factorChallenge(ctx, p, c, u, r["ANSWER"], nil)
+}
+
+// useFactorCode checks a code of a factor: one of the authenticator app's
+// (good once) or the one last sent by SMS or email (consumed).
+func (s *Service) useFactorCode(ctx context.Context, p *pool, sub, factor, code string) (storage.User, error) {
+	if factor == mfaTOTP {
+		return s.useTOTPCode(ctx, p, sub, code, errMFACode, func(t *totpRecord) string { return t.Secret })
+	}
+	return s.checkMFACode(ctx, p, sub, errMFACode, func(u *storage.User, x *userExtra) (bool, error) {
+		switch check, _ := useCode(u, codeMFA, code, s.now()); check {
+		case codeOK:
+			*x = extraOf(u) // useCode consumed the code
+			return true, nil
+		case codeExpired:
+			return false, errMFACodeExpired
+		}
+		return false, nil
+	})
+}
+
 // useTOTPCode checks a code against the secret pick chooses and records its
 // time step, so that it is not accepted again; then lets change edit the
 // record in the same write.
 func (s *Service) useTOTPCode(ctx context.Context, p *pool, sub, code string, mismatch error, pick func(*totpRecord) string, change ...func(*totpRecord)) (storage.User, error) {
+	return s.checkMFACode(ctx, p, sub, mismatch, func(_ *storage.User, x *userExtra) (bool, error) {
+		secret := pick(&x.TOTP)
+		if secret == "" {
+			return false, nil
+		}
+		step, ok := totpStep(secret, code, s.now())
+		switch {
+		case !ok:
+			return false, nil
+		case step <= x.TOTP.LastStep:
+			return false, errTOTPReused
+		}
+		x.TOTP.LastStep = step
+		for _, fn := range change {
+			fn(&x.TOTP)
+		}
+		return true, nil
+	})
+}
+
+// checkMFACode runs check on a user's second-factor state in one write:
+// refused while the user is locked out, a wrong code (check answers false)
+// counted, a right one clearing the count.
+func (s *Service) checkMFACode(ctx context.Context, p *pool, sub string, mismatch error, check func(*storage.User, *userExtra) (bool, error)) (storage.User, error) {
 	var verdict error
 	u, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
 		verdict = nil
 		x := extraOf(u)
 		now := s.now()
-		if x.TOTP.LockedUntil > now.UnixMilli() {
-			return errTOTPLocked
+		if x.MFA.LockedUntil > now.UnixMilli() {
+			return errMFALocked
 		}
-		var step int64
-		ok := false
-		if secret := pick(&x.TOTP); secret != "" {
-			step, ok = totpStep(secret, code, now)
+		ok, err := check(u, &x)
+		if err != nil {
+			return err
 		}
-		switch {
-		case !ok: // counted, so the write goes ahead
-			x.TOTP.Failures++
-			if x.TOTP.Failures >= maxTOTPFailures {
-				x.TOTP.LockedUntil = now.Add(totpLockout(x.TOTP.Failures)).UnixMilli()
+		if ok {
+			x.MFA.Failures, x.MFA.LockedUntil = 0, 0
+		} else { // counted, so the write goes ahead
+			x.MFA.Failures++
+			if x.MFA.Failures >= maxMFAFailures {
+				x.MFA.LockedUntil = now.Add(mfaLockout(x.MFA.Failures)).UnixMilli()
 			}
 			verdict = mismatch
-		case step <= x.TOTP.LastStep:
-			return errTOTPReused
-		default:
-			x.TOTP.LastStep, x.TOTP.Failures, x.TOTP.LockedUntil = step, 0, 0
-			for _, fn := range change {
-				fn(&x.TOTP)
-			}
 		}
 		u.Extra = mustJSON(x)
 		return nil
@@ -344,7 +489,8 @@ func (s *Service) finishSetup(ctx context.Context, p *pool, c *UserPoolClientTyp
 	}
 	u, err := s.store.UpdateUser(ctx, p.ID, st.Sub, func(u *storage.User) error {
 		x := extraOf(u)
-		x.TOTP = totpRecord{Secret: st.Secret, Device: st.Device, Enabled: true, Preferred: true, LastStep: st.Step}
+		x.TOTP = totpRecord{Secret: st.Secret, Device: st.Device, Enabled: true, LastStep: st.Step}
+		x.MFA.Preferred = mfaTOTP
 		u.Extra = mustJSON(x)
 		return nil
 	})
@@ -375,7 +521,7 @@ type SetUserMFAPreferenceInput struct {
 }
 
 // SetUserMFAPreference activates or deactivates the signed-in user's
-// authenticator app and says whether it is preferred.
+// second factors and says which one is preferred.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SetUserMFAPreference.html
 func (s *Service) SetUserMFAPreference(ctx context.Context, in *SetUserMFAPreferenceInput) (map[string]any, error) {
 	c, err := s.byAccessToken(ctx, in.AccessToken)
@@ -394,24 +540,38 @@ func (s *Service) AdminSetUserMFAPreference(ctx context.Context, in *SetUserMFAP
 	return map[string]any{}, s.setMFAPreference(ctx, p, u.Sub, in)
 }
 
+// setMFAPreference applies the settings given; a factor left out keeps
+// its state, and within settings given a member left out is false (SDKs
+// leave false booleans out).
 func (s *Service) setMFAPreference(ctx context.Context, p *pool, sub string, in *SetUserMFAPreferenceInput) error {
-	for _, other := range []*mfaSettings{in.SMSMfaSettings, in.EmailMfaSettings} {
-		if other != nil && (deref(other.Enabled) || deref(other.PreferredMfa)) {
-			return apierr.Invalid("cognitod emulates authenticator app (software token) MFA only; SMS and email MFA cannot be activated.")
-		}
-	}
-	t := in.SoftwareTokenMfaSettings
-	if t == nil {
-		return nil
-	}
 	_, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
 		x := extraOf(u)
-		if (deref(t.Enabled) || deref(t.PreferredMfa)) && x.TOTP.Secret == "" {
-			return apierr.Invalid("User has not verified software token mfa")
+		for _, f := range []struct {
+			name string
+			set  *mfaSettings
+			on   *bool
+			ok   bool // the user can receive this factor
+			why  string
+		}{
+			{mfaSMS, in.SMSMfaSettings, &x.MFA.SMS, hasAttr(u, "phone_number"), "User does not have delivery config set to turn on SMS_MFA"},
+			{mfaTOTP, in.SoftwareTokenMfaSettings, &x.TOTP.Enabled, x.TOTP.Secret != "", "User has not verified software token mfa"},
+			{mfaEmail, in.EmailMfaSettings, &x.MFA.Email, hasAttr(u, "email"), "User does not have delivery config set to turn on EMAIL_OTP"},
+		} {
+			if f.set == nil {
+				continue
+			}
+			on, preferred := deref(f.set.Enabled) || deref(f.set.PreferredMfa), deref(f.set.PreferredMfa)
+			if on && !f.ok {
+				return apierr.Invalid("%s", f.why)
+			}
+			*f.on = on
+			switch {
+			case preferred:
+				x.MFA.Preferred = f.name
+			case x.MFA.Preferred == f.name:
+				x.MFA.Preferred = ""
+			}
 		}
-		// A member left out is false (SDKs leave false booleans out).
-		x.TOTP.Enabled = deref(t.Enabled) || deref(t.PreferredMfa)
-		x.TOTP.Preferred = deref(t.PreferredMfa)
 		u.Extra = mustJSON(x)
 		return nil
 	})
@@ -421,37 +581,58 @@ func (s *Service) setMFAPreference(ctx context.Context, p *pool, sub string, in 
 	return err
 }
 
+func hasAttr(u *storage.User, name string) bool {
+	v, _ := attr(u, name)
+	return v != ""
+}
+
 // mfaOf answers AdminGetUser's and GetUser's UserMFASettingList and PreferredMfaSetting.
 func mfaOf(u *storage.User) (list []string, preferred string) {
-	t := extraOf(u).TOTP
-	if t.Enabled {
-		list = []string{mfaTOTP}
+	if len(u.Extra) == 0 {
+		return nil, ""
 	}
-	if t.Preferred {
-		preferred = mfaTOTP
+	x := extraOf(u)
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{{mfaSMS, x.MFA.SMS}, {mfaTOTP, x.TOTP.Enabled}, {mfaEmail, x.MFA.Email}} {
+		if f.on {
+			list = append(list, f.name)
+		}
 	}
-	return list, preferred
+	return list, x.MFA.Preferred
 }
 
-// HostedMFA answers what the hosted sign-in page must ask a user whose
-// password was right (see mfaStep). The hosted pages ask for a code; they
-// do not offer "setup": the user does it once through the API (the
-// MFA_SETUP challenge).
-func (s *Service) HostedMFA(ctx context.Context, a *Authorization, u storage.User) (string, error) {
+// HostedMFA answers which second factor the hosted sign-in page must ask a
+// user whose password was right for ("" for none; the first of several
+// the user could choose from), having sent its code when it goes by SMS or
+// email (sent says where). The hosted pages do not offer "setup": the user
+// registers an authenticator app once through the API (MFA_SETUP).
+func (s *Service) HostedMFA(ctx context.Context, a *Authorization, u storage.User) (factor string, sent *CodeDeliveryDetailsType, err error) {
 	p, err := s.getPool(ctx, a.PoolID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return mfaStep(p, &u), nil
+	factor, choices, err := mfaStep(p, &u)
+	if err != nil {
+		return "", nil, err
+	}
+	if factor == "select" {
+		factor = choices[0]
+	}
+	if factor == mfaSMS || factor == mfaEmail {
+		sent, err = s.sendMFACode(ctx, p, a.ClientID, u, factor)
+	}
+	return factor, sent, err
 }
 
-// HostedTOTP checks a code the hosted sign-in page was given for a user
+// HostedMFACode checks a code the hosted sign-in page was given for a user
 // whose password was right.
-func (s *Service) HostedTOTP(ctx context.Context, a *Authorization, sub, code string) error {
+func (s *Service) HostedMFACode(ctx context.Context, a *Authorization, sub, factor, code string) error {
 	p, err := s.getPool(ctx, a.PoolID)
 	if err != nil {
 		return err
 	}
-	_, err = s.useTOTPCode(ctx, p, sub, code, errMFACode, func(t *totpRecord) string { return t.Secret })
+	_, err = s.useFactorCode(ctx, p, sub, factor, code)
 	return err
 }

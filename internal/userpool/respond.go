@@ -60,8 +60,10 @@ func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) 
 		return s.verifySRP(ctx, p, c, r)
 	case "NEW_PASSWORD_REQUIRED":
 		return s.newPassword(ctx, p, c, in.Session, r)
-	case mfaTOTP:
-		return s.answerTOTP(ctx, p, c, in.Session, r)
+	case mfaSMS, mfaTOTP, mfaEmail:
+		return s.answerFactor(ctx, p, c, in.ChallengeName, in.Session, r)
+	case "SELECT_MFA_TYPE":
+		return s.selectFactor(ctx, p, c, in.Session, r)
 	case "MFA_SETUP":
 		return s.finishSetup(ctx, p, c, in.Session, r)
 	}
