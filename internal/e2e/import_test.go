@@ -49,6 +49,8 @@ func TestUserImportJob(t *testing.T) {
 		map[string]string{"cognito:username": "hal", "email_verified": "true"},                                       // verified, but no email
 		map[string]string{"cognito:username": "ida", "email": "ida@example.com", "cognito:mfa_enabled": ""},          // no cognito:mfa_enabled
 		map[string]string{"cognito:username": "jon", "email": "jon@example.com", "cognito:mfa_enabled": "sometimes"}, // not a boolean
+		map[string]string{"cognito:username": "kim", "email": "kim@example.com", "email_verified": "true", "phone_number": "+15555550101", "cognito:mfa_enabled": "true"},
+		map[string]string{"cognito:username": "lou", "email": "lou@example.com", "email_verified": "true", "cognito:mfa_enabled": "true"}, // SMS MFA, no phone number
 	)
 	req, _ := http.NewRequest(http.MethodPut, *job.PreSignedUrl, strings.NewReader(csv))
 	req.Header.Set("Content-Type", "text/csv")
@@ -63,8 +65,12 @@ func TestUserImportJob(t *testing.T) {
 	}
 	must[*cip.StartUserImportJobOutput](t)(e.c.StartUserImportJob(e.ctx, &cip.StartUserImportJobInput{UserPoolId: &pool, JobId: job.JobId}))
 	done := e.importDone(pool, *job.JobId)
-	if done.Status != types.UserImportJobStatusTypeSucceeded || done.ImportedUsers != 2 || done.SkippedUsers != 1 || done.FailedUsers != 9 || done.CompletionDate == nil {
-		t.Fatalf("finished job: %s, %d imported, %d skipped, %d failed; want Succeeded, 2, 1 and 9", done.Status, done.ImportedUsers, done.SkippedUsers, done.FailedUsers)
+	if done.Status != types.UserImportJobStatusTypeSucceeded || done.ImportedUsers != 3 || done.SkippedUsers != 1 || done.FailedUsers != 10 || done.CompletionDate == nil {
+		t.Fatalf("finished job: %s, %d imported, %d skipped, %d failed; want Succeeded, 3, 1 and 10", done.Status, done.ImportedUsers, done.SkippedUsers, done.FailedUsers)
+	}
+	// cognito:mfa_enabled true: SMS MFA active.
+	if kim := must[*cip.AdminGetUserOutput](t)(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("kim")})); len(kim.UserMFASettingList) != 1 || kim.UserMFASettingList[0] != "SMS_MFA" {
+		t.Fatalf("imported with cognito:mfa_enabled: %v", kim.UserMFASettingList)
 	}
 	got := must[*cip.AdminGetUserOutput](t)(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("ann")}))
 	if got.UserStatus != types.UserStatusTypeResetRequired || attrOf(got.UserAttributes, "custom:team") != "red" || attrOf(got.UserAttributes, "email_verified") != "true" {
@@ -75,9 +81,9 @@ func TestUserImportJob(t *testing.T) {
 		t.Fatal("alias of an imported user")
 	}
 	// The skipped and failed rows stored nothing: the pool has the user it
-	// had, unchanged, and the two imported.
-	if all := must[*cip.ListUsersOutput](t)(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: &pool})).Users; len(all) != 3 {
-		t.Fatalf("%d users in the pool, want 3", len(all))
+	// had, unchanged, and the three imported.
+	if all := must[*cip.ListUsersOutput](t)(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: &pool})).Users; len(all) != 4 {
+		t.Fatalf("%d users in the pool, want 4", len(all))
 	}
 	if e.attrs(pool, "existing")["email"] == "x@example.com" {
 		t.Fatal("the skipped row changed the user that exists")

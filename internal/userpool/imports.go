@@ -379,6 +379,10 @@ func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (s
 			return storage.User{}, fmt.Sprintf("%s_verified is true but %s is empty.", a, a)
 		}
 	}
+	// cognito:mfa_enabled activates SMS MFA, which needs a phone number.
+	if mfa == "true" && !given[importContact["phone_number"]] {
+		return storage.User{}, "cognito:mfa_enabled is true but phone_number is empty."
+	}
 	if err := p.checkWrite(attrs, true); err != nil {
 		ae, _ := apierr.As(err)
 		return storage.User{}, ae.Message
@@ -388,6 +392,9 @@ func (p *pool) importedUser(header, rec []string, userCol int, now time.Time) (s
 	if err := p.checkRequired(&u); err != nil {
 		ae, _ := apierr.As(err)
 		return storage.User{}, ae.Message
+	}
+	if mfa == "true" {
+		u.Extra = mustJSON(userExtra{MFA: mfaRecord{SMS: true}})
 	}
 	p.index(&u)
 	return u, ""
