@@ -73,6 +73,10 @@ func operations(s *userpool.Service) map[string]handler {
 		"VerifySoftwareToken":       op(s.VerifySoftwareToken),
 		"SetUserMFAPreference":      op(s.SetUserMFAPreference),
 		"AdminSetUserMFAPreference": op(s.AdminSetUserMFAPreference),
+		"SetUserSettings":           op(s.SetUserSettings),
+		"AdminSetUserSettings":      op(s.AdminSetUserSettings),
+		"GetUserAuthFactors":        typedOp(s.GetUserAuthFactors),
+		"AdminGetUserAuthFactors":   typedOp(s.AdminGetUserAuthFactors),
 
 		"AdminCreateUser":           op(s.AdminCreateUser),
 		"AdminGetUser":              typedOp(s.AdminGetUser),

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -317,11 +318,23 @@ func TestSMSAndEmailMFA(t *testing.T) {
 
 	// Email preferred: asked at once.
 	prefs("ivy", nil, &types.SMSMfaSettingsType{Enabled: true, PreferredMfa: true})
-	if list, pref := e.mfaOf(pool, "ivy"); len(list) != 2 || pref != "EMAIL_OTP" {
-		t.Fatalf("email preferred: %v %q", list, pref)
+	// (AdminGetUserAuthFactors is newer than this SDK: sent as JSON.)
+	status, _, f := rawCall(t, e.url, "AdminGetUserAuthFactors", `{"UserPoolId":"`+pool+`","Username":"ivy"}`, signWith(testKeyID, testSecret, "us-east-1", time.Now()))
+	if got := fmt.Sprint(status, f); got != "200 map[ConfiguredUserAuthFactors:[PASSWORD] PreferredMfaSetting:EMAIL_OTP UserMFASettingList:[SMS_MFA EMAIL_OTP] Username:ivy]" {
+		t.Fatalf("auth factors: %s", got)
 	}
 	if ch = e.signIn(clientID, "ivy", "Passw0rd!x"); ch.ChallengeName != types.ChallengeNameTypeEmailOtp {
 		t.Fatalf("email preferred: %s", ch.ChallengeName)
+	}
+	// The older SetUserSettings turns SMS MFA off (no option) and on.
+	must[*cip.AdminSetUserSettingsOutput](t)(e.c.AdminSetUserSettings(e.ctx, &cip.AdminSetUserSettingsInput{UserPoolId: &pool, Username: aws.String("ivy"), MFAOptions: []types.MFAOptionType{}}))
+	if list, _ := e.mfaOf(pool, "ivy"); len(list) != 1 || list[0] != "EMAIL_OTP" {
+		t.Fatalf("after SetUserSettings without options: %v", list)
+	}
+	must[*cip.AdminSetUserSettingsOutput](t)(e.c.AdminSetUserSettings(e.ctx, &cip.AdminSetUserSettingsInput{UserPoolId: &pool, Username: aws.String("ivy"),
+		MFAOptions: []types.MFAOptionType{{DeliveryMedium: types.DeliveryMediumTypeSms, AttributeName: aws.String("phone_number")}}}))
+	if list, _ := e.mfaOf(pool, "ivy"); len(list) != 2 {
+		t.Fatalf("after SetUserSettings with the SMS option: %v", list)
 	}
 
 	// MFA ON: a user who activated nothing gets a code where it can.

@@ -32,6 +32,7 @@ var categories = map[string]string{
 	"RespondToAuthChallenge": "UserAuthentication", "AdminRespondToAuthChallenge": "UserAuthentication",
 	"AssociateSoftwareToken": "UserAuthentication", "VerifySoftwareToken": "UserAuthentication",
 	"SetUserMFAPreference": "UserUpdate", "AdminSetUserMFAPreference": "UserUpdate",
+	"SetUserSettings": "UserUpdate", "AdminSetUserSettings": "UserUpdate", "GetUserAuthFactors": "UserRead", "AdminGetUserAuthFactors": "UserRead",
 	"SignUp": "UserCreation", "AdminCreateUser": "UserCreation", "ConfirmSignUp": "UserCreation", "AdminConfirmSignUp": "UserCreation",
 	"AdminGetUser": "UserRead", "GetUser": "UserRead",
 	"ListUsers": "UserList", "ListUsersInGroup": "UserList",
