@@ -68,6 +68,8 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUserPoolMfaConfig":  op(s.SetUserPoolMfaConfig),
 		"AddCustomAttributes":   op(s.AddCustomAttributes),
 		"GetSigningCertificate": op(s.GetSigningCertificate),
+		"SetUICustomization":    op(s.SetUICustomization),
+		"GetUICustomization":    op(s.GetUICustomization),
 
 		"AssociateSoftwareToken":    op(s.AssociateSoftwareToken),
 		"VerifySoftwareToken":       op(s.VerifySoftwareToken),

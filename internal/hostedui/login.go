@@ -23,6 +23,10 @@ type page struct {
 	// MFA, when set, asks for a second factor's code with this label
 	// (Sealed is then the sign-in so far, see mfaState).
 	MFA string
+	// CSS and Logo are the pool's UI customization (CSS checked by
+	// SetUICustomization: customizable classes only, no < or >).
+	CSS  template.CSS
+	Logo string
 }
 
 type providerLink struct {
@@ -49,40 +53,43 @@ button{background:#1f5fbf;color:#fff;border:0;cursor:pointer}
 .idp{border:1px solid #1f5fbf;color:#1f5fbf}
 .error{color:#a00000;background:#fde8e8;padding:.6rem;border-radius:4px}
 .or{text-align:center;color:#555;margin-top:1.2rem}
+.logo-customizable{display:block;max-width:100%;max-height:5rem;margin:0 auto 1rem}
 </style>
+{{if .CSS}}<style>{{.CSS}}</style>{{end}}
 </head>
-<body>
+<body class="background-customizable">
 <main>
-<h1>{{.Title}}</h1>
-{{if .Error}}<p class="error" role="alert" id="error">{{.Error}}</p>{{end}}
-{{range .Providers}}<a class="idp" href="{{.URL}}">Continue with {{.Name}}</a>
+{{if .Logo}}<div class="banner-customizable"><img class="logo-customizable" src="{{.Logo}}" alt="Logo"></div>{{end}}
+<h1 class="textDescription-customizable">{{.Title}}</h1>
+{{if .Error}}<p class="error errorMessage-customizable" role="alert" id="error">{{.Error}}</p>{{end}}
+{{range .Providers}}<a class="idp idpButton-customizable" href="{{.URL}}">Continue with {{.Name}}</a>
 {{end}}
 {{if .MFA}}<form method="post" action="/mfa">
 <input type="hidden" name="m" value="{{.Sealed}}">
-<label for="code">{{.MFA}}</label>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
-<button type="submit">Sign in</button>
+<label class="label-customizable" for="code">{{.MFA}}</label>
+<input class="inputField-customizable" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
+<button class="submitButton-customizable" type="submit">Sign in</button>
 </form>{{end}}
 {{if .Native}}{{if .Providers}}<p class="or">or</p>{{end}}
 <form method="post" action="/login">
 <input type="hidden" name="q" value="{{.Sealed}}">
-<label for="username">Username</label>
-<input id="username" name="username" autocomplete="username" value="{{.Username}}" required>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<label class="label-customizable" for="username">Username</label>
+<input class="inputField-customizable" id="username" name="username" autocomplete="username" value="{{.Username}}" required>
+<label class="label-customizable" for="password">Password</label>
+<input class="inputField-customizable" id="password" name="password" type="password" autocomplete="current-password" required>
+<button class="submitButton-customizable" type="submit">Sign in</button>
 </form>{{end}}
 </main>
 </body>
 </html>`))
 
-func (s *Server) render(w http.ResponseWriter, a *userpool.Authorization, rawQuery, errMsg, username string) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, rawQuery, errMsg, username string) {
 	sealed, err := s.svc.Sealer().Seal("login", s.svc.Now().Add(time.Hour), rawQuery)
 	if err != nil {
 		errorPage(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
-	pg := page{Title: "Sign in", Error: errMsg, Sealed: sealed, Username: username}
+	pg := s.styled(r, a, page{Title: "Sign in", Error: errMsg, Sealed: sealed, Username: username})
 	q, _ := url.ParseQuery(rawQuery)
 	q.Del("identity_provider")
 	q.Del("idp_identifier")
@@ -131,7 +138,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, a, r.URL.RawQuery, "", "")
+	s.render(w, r, a, r.URL.RawQuery, "", "")
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
@@ -146,21 +153,21 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.svc.PasswordSignIn(r.Context(), a, r.PostForm.Get("username"), r.PostForm.Get("password"))
 	if err != nil {
-		s.render(w, a, rawQuery, "Incorrect username or password.", r.PostForm.Get("username"))
+		s.render(w, r, a, rawQuery, "Incorrect username or password.", r.PostForm.Get("username"))
 		return
 	}
 	factor, sent, err := s.svc.HostedMFA(r.Context(), a, u)
 	switch {
 	case err != nil:
-		s.render(w, a, rawQuery, "This user cannot sign in here: "+errText(err), r.PostForm.Get("username"))
+		s.render(w, r, a, rawQuery, "This user cannot sign in here: "+errText(err), r.PostForm.Get("username"))
 	case factor == "setup":
-		s.render(w, a, rawQuery, "This user pool requires an authenticator app, and this user has none yet: set one up by signing in through the API once (the MFA_SETUP challenge).", r.PostForm.Get("username"))
+		s.render(w, r, a, rawQuery, "This user pool requires an authenticator app, and this user has none yet: set one up by signing in through the API once (the MFA_SETUP challenge).", r.PostForm.Get("username"))
 	case factor != "":
 		st := mfaState{Query: rawQuery, Sub: u.Sub, Factor: factor, Prompt: "Code from your authenticator app"}
 		if sent != nil {
 			st.Prompt = "Code sent to " + sent.Destination
 		}
-		s.renderMFA(w, st, "")
+		s.renderMFA(w, r, a, st, "")
 	default:
 		s.finish(w, r, a, u.Sub)
 	}
@@ -178,13 +185,13 @@ type mfaState struct {
 // mfaPageTTL is how long the code page's form can be sent.
 const mfaPageTTL = 3 * time.Minute
 
-func (s *Server) renderMFA(w http.ResponseWriter, st mfaState, errMsg string) {
+func (s *Server) renderMFA(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, st mfaState, errMsg string) {
 	sealed, err := s.svc.Sealer().Seal("login-mfa", s.svc.Now().Add(mfaPageTTL), st)
 	if err != nil {
 		errorPage(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
-	writePage(w, page{Title: "Multi-factor authentication", Error: errMsg, Sealed: sealed, MFA: st.Prompt})
+	writePage(w, s.styled(r, a, page{Title: "Multi-factor authentication", Error: errMsg, Sealed: sealed, MFA: st.Prompt}))
 }
 
 // mfaSubmit checks the code page's code and ends the sign-in.
@@ -199,7 +206,7 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.svc.HostedMFACode(r.Context(), a, st.Sub, st.Factor, r.PostForm.Get("code")); err != nil {
-		s.renderMFA(w, st, "Incorrect code: "+errText(err))
+		s.renderMFA(w, r, a, st, "Incorrect code: "+errText(err))
 		return
 	}
 	s.finish(w, r, a, st.Sub)
@@ -212,4 +219,24 @@ func errText(err error) string {
 		return e.Message
 	}
 	return "internal error."
+}
+
+// styled gives a page the pool's UI customization for the client.
+func (s *Server) styled(r *http.Request, a *userpool.Authorization, pg page) page {
+	css, logo := s.svc.HostedUI(r.Context(), a.PoolID, a.ClientID)
+	pg.CSS, pg.Logo = template.CSS(css), logo
+	return pg
+}
+
+// uiImage serves the logo of a pool's UI customization.
+func (s *Server) uiImage(w http.ResponseWriter, r *http.Request) {
+	img, ok := s.svc.UIImage(r.Context(), r.PathValue("pool"), r.PathValue("client"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", http.DetectContentType(img))
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(img)
 }

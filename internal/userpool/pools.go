@@ -31,8 +31,8 @@ var immutablePoolMembers = []string{"SchemaAttributes", "UsernameAttributes", "A
 // Members an UpdateUserPool that leaves them out keeps (every other member
 // it leaves out returns to its default, as in Cognito): tags, which
 // TagResource and UntagResource also manage, and what SetUserPoolMfaConfig
-// set beyond MfaConfiguration.
-var keptPoolMembers = []string{"UserPoolTags", mfaMember}
+// set beyond MfaConfiguration, and the hosted pages' UI customization.
+var keptPoolMembers = []string{"UserPoolTags", mfaMember, uiMember}
 
 func decodePool(p storage.Pool) (*pool, error) {
 	out := &pool{Pool: p, CaseSensitive: true}
@@ -257,7 +257,7 @@ func (s *Service) normalisePoolConfig(cfg poolRequest) error {
 func (s *Service) describePool(p *pool, users int) map[string]any {
 	out := map[string]any{}
 	for k, v := range p.cfg {
-		if k != mfaMember {
+		if k != mfaMember && k != uiMember {
 			out[k] = v
 		}
 	}
