@@ -31,6 +31,7 @@ const (
 	NotAuthorized               Code = "NotAuthorizedException"
 	PasswordResetRequired       Code = "PasswordResetRequiredException"
 	PreconditionNotMet          Code = "PreconditionNotMetException"
+	RefreshTokenReuse           Code = "RefreshTokenReuseException"
 	ResourceNotFound            Code = "ResourceNotFoundException"
 	ScopeDoesNotExist           Code = "ScopeDoesNotExistException"
 	SoftwareTokenMFANotFound    Code = "SoftwareTokenMFANotFoundException"
@@ -80,6 +81,7 @@ var statusOf = map[Code]int{
 	NotAuthorized:               http.StatusBadRequest,
 	PasswordResetRequired:       http.StatusBadRequest,
 	PreconditionNotMet:          http.StatusBadRequest,
+	RefreshTokenReuse:           http.StatusBadRequest,
 	ResourceNotFound:            http.StatusBadRequest,
 	ScopeDoesNotExist:           http.StatusBadRequest,
 	SoftwareTokenMFANotFound:    http.StatusBadRequest,

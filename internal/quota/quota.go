@@ -30,7 +30,7 @@ func Category(op string) string { return categories[op] }
 var categories = map[string]string{
 	"InitiateAuth": "UserAuthentication", "AdminInitiateAuth": "UserAuthentication",
 	"RespondToAuthChallenge": "UserAuthentication", "AdminRespondToAuthChallenge": "UserAuthentication",
-	"AssociateSoftwareToken": "UserAuthentication", "VerifySoftwareToken": "UserAuthentication",
+	"GetTokensFromRefreshToken": "UserAuthentication", "AssociateSoftwareToken": "UserAuthentication", "VerifySoftwareToken": "UserAuthentication",
 	"SetUserMFAPreference": "UserUpdate", "AdminSetUserMFAPreference": "UserUpdate",
 	"SetUserSettings": "UserUpdate", "AdminSetUserSettings": "UserUpdate", "GetUserAuthFactors": "UserRead", "AdminGetUserAuthFactors": "UserRead",
 	"SignUp": "UserCreation", "AdminCreateUser": "UserCreation", "ConfirmSignUp": "UserCreation", "AdminConfirmSignUp": "UserCreation",

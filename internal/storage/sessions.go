@@ -17,6 +17,9 @@ type RefreshToken struct {
 	Created  time.Time
 	Expires  time.Time
 	Revoked  bool
+	// Rotated: GetTokensFromRefreshToken gave a token of a new lineage in
+	// its place (this one then lives on only for the client's grace period).
+	Rotated bool
 }
 
 // Group is a user pool group.
@@ -36,6 +39,10 @@ type Tokens interface {
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
 	RevokeRefreshToken(ctx context.Context, id string) error
+	// RotateRefreshToken stores next, a lineage that replaces id, and marks
+	// id rotated, shortening its life to until at most, in one transaction
+	// (ErrNotFound if id is unknown; ErrRevoked if it is revoked).
+	RotateRefreshToken(ctx context.Context, id string, until time.Time, next RefreshToken) error
 	// RevokeUserTokens revokes every refresh token of a user (global sign-out).
 	RevokeUserTokens(ctx context.Context, poolID, userSub string) error
 }

@@ -12,6 +12,8 @@ var (
 	ErrNotFound      = errors.New("not found")
 	ErrAlreadyExists = errors.New("already exists")
 	ErrConflict      = errors.New("conflict")
+	// ErrRevoked: a revoked refresh token cannot be rotated.
+	ErrRevoked = errors.New("revoked")
 )
 
 // UniqueError tells which uniqueness rule a write broke; it wraps ErrAlreadyExists.

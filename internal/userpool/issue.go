@@ -49,6 +49,10 @@ type session struct {
 	nonce    string
 	// source is the PreTokenGeneration triggerSource (TokenGeneration_*).
 	source string
+	// rotates is the refresh lineage the new refresh token replaces (good
+	// for grace more).
+	rotates string
+	grace   time.Duration
 }
 
 // groupClaims orders a user's groups by precedence (none last), then name.
@@ -90,7 +94,13 @@ func (s *Service) issue(ctx context.Context, ss *session, withRefresh bool) (*Au
 		ss.origin = uuid.NewString()
 		rt := storage.RefreshToken{ID: ss.origin, PoolID: ss.pool.ID, ClientID: c.ClientId, UserSub: ss.user.Sub,
 			AuthTime: ss.authTime, Created: now, Expires: now.Add(validity(c.RefreshTokenValidity, units.RefreshToken))}
-		if err := s.store.CreateRefreshToken(ctx, rt); err != nil {
+		var err error
+		if ss.rotates != "" {
+			err = s.store.RotateRefreshToken(ctx, ss.rotates, now.Add(ss.grace), rt)
+		} else {
+			err = s.store.CreateRefreshToken(ctx, rt)
+		}
+		if err != nil {
 			return nil, err
 		}
 		sealed, err := s.sealer.Seal("refresh", rt.Expires, map[string]string{"id": rt.ID, "client": c.ClientId})

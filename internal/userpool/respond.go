@@ -180,9 +180,25 @@ func (s *Service) openRefresh(ctx context.Context, c *UserPoolClientType, token 
 		return rt, errRevokedRefresh
 	}
 	if s.now().After(rt.Expires) {
+		if rt.Rotated {
+			return rt, errRefreshReused
+		}
 		return rt, apierr.New(apierr.NotAuthorized, "Refresh Token has expired")
 	}
 	return rt, nil
+}
+
+// refreshUser opens a refresh token and finds its user.
+func (s *Service) refreshUser(ctx context.Context, p *pool, c *UserPoolClientType, token string) (storage.RefreshToken, storage.User, error) {
+	rt, err := s.openRefresh(ctx, c, token)
+	if err != nil {
+		return rt, storage.User{}, err
+	}
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: rt.UserSub})
+	if isNotFound(err) {
+		return rt, u, errBadRefresh
+	}
+	return rt, u, err
 }
 
 func (s *Service) refresh(ctx context.Context, p *pool, c *UserPoolClientType, params map[string]string) (map[string]any, error) {
@@ -190,14 +206,10 @@ func (s *Service) refresh(ctx context.Context, p *pool, c *UserPoolClientType, p
 	if token == "" {
 		return nil, apierr.Invalid("Missing required parameter REFRESH_TOKEN")
 	}
-	rt, err := s.openRefresh(ctx, c, token)
-	if err != nil {
-		return nil, err
+	if rotate, _ := rotation(c); rotate {
+		return nil, apierr.Invalid("Refresh token rotation is enabled for this client: renew tokens with GetTokensFromRefreshToken.")
 	}
-	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: rt.UserSub})
-	if isNotFound(err) {
-		return nil, errBadRefresh
-	}
+	rt, u, err := s.refreshUser(ctx, p, c, token)
 	if err != nil {
 		return nil, err
 	}

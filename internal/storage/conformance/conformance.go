@@ -425,7 +425,31 @@ func testRefreshTokens(t *testing.T, s storage.Storage) {
 	if got.Revoked || got.UserSub != a.Sub || !got.Expires.Equal(at.Add(time.Hour)) {
 		t.Fatalf("token = %+v", got)
 	}
+	// Rotation: the new lineage stored, the old one marked and shortened
+	// (never lengthened).
+	next := storage.RefreshToken{ID: "r3", PoolID: "us-east-1_a", ClientID: "c", UserSub: a.Sub, AuthTime: at, Created: at.Add(time.Minute), Expires: at.Add(2 * time.Hour)}
+	mustNil(t, s.RotateRefreshToken(ctx, "r2", at.Add(90*time.Second), next))
+	if got, _ := s.GetRefreshToken(ctx, "r2"); !got.Rotated || got.Revoked || !got.Expires.Equal(at.Add(90*time.Second)) {
+		t.Fatalf("rotated token = %+v", got)
+	}
+	if got, err := s.GetRefreshToken(ctx, "r3"); err != nil || got.Rotated || !got.Expires.Equal(next.Expires) || !got.AuthTime.Equal(at) {
+		t.Fatalf("its successor = %+v, %v", got, err)
+	}
+	next.ID = "r4"
+	mustNil(t, s.RotateRefreshToken(ctx, "r2", at.Add(time.Hour), next))
+	if got, _ := s.GetRefreshToken(ctx, "r2"); !got.Expires.Equal(at.Add(90 * time.Second)) {
+		t.Fatalf("a second rotation lengthened the token: %v", got.Expires)
+	}
+	next.ID = "r5"
+	wantIs(t, s.RotateRefreshToken(ctx, "missing", at, next), storage.ErrNotFound)
+	if _, err := s.GetRefreshToken(ctx, "r5"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatal("a failed rotation stored its successor")
+	}
 	mustNil(t, s.RevokeRefreshToken(ctx, "r1"))
+	wantIs(t, s.RotateRefreshToken(ctx, "r1", at, next), storage.ErrRevoked)
+	if _, err := s.GetRefreshToken(ctx, "r5"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatal("the rotation of a revoked token stored its successor")
+	}
 	wantIs(t, s.RevokeRefreshToken(ctx, "missing"), storage.ErrNotFound)
 	if got, _ := s.GetRefreshToken(ctx, "r1"); !got.Revoked {
 		t.Fatal("not revoked")

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/cognitod/cognitod/internal/storage"
 )
@@ -18,14 +19,33 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t storage.RefreshToken) 
 func (s *Store) GetRefreshToken(ctx context.Context, id string) (storage.RefreshToken, error) {
 	var t storage.RefreshToken
 	var at, c, e int64
-	var revoked int
-	err := s.readRow(ctx, `SELECT id, pool_id, client_id, user_sub, auth_time, created, expires, revoked FROM refresh_tokens WHERE id = ?`, id).
-		Scan(&t.ID, &t.PoolID, &t.ClientID, &t.UserSub, &at, &c, &e, &revoked)
+	var revoked, rotated int
+	err := s.readRow(ctx, `SELECT id, pool_id, client_id, user_sub, auth_time, created, expires, revoked, rotated FROM refresh_tokens WHERE id = ?`, id).
+		Scan(&t.ID, &t.PoolID, &t.ClientID, &t.UserSub, &at, &c, &e, &revoked, &rotated)
 	if err != nil {
 		return t, notFound(err)
 	}
-	t.AuthTime, t.Created, t.Expires, t.Revoked = fromMS(at), fromMS(c), fromMS(e), revoked != 0
+	t.AuthTime, t.Created, t.Expires, t.Revoked, t.Rotated = fromMS(at), fromMS(c), fromMS(e), revoked != 0, rotated != 0
 	return t, nil
+}
+
+// RotateRefreshToken replaces a lineage with next (see storage.Tokens).
+func (s *Store) RotateRefreshToken(ctx context.Context, id string, until time.Time, next storage.RefreshToken) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var revoked int
+		if err := s.txRow(ctx, tx, `SELECT revoked FROM refresh_tokens WHERE id = ?`, id).Scan(&revoked); err != nil {
+			return notFound(err)
+		}
+		if revoked != 0 {
+			return storage.ErrRevoked
+		}
+		if _, err := s.txExec(ctx, tx, `UPDATE refresh_tokens SET rotated = 1, expires = CASE WHEN expires < ? THEN expires ELSE ? END WHERE id = ?`, ms(until), ms(until), id); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, `INSERT INTO refresh_tokens (id, pool_id, client_id, user_sub, auth_time, created, expires, revoked) VALUES (?,?,?,?,?,?,?,0)`,
+			next.ID, next.PoolID, next.ClientID, next.UserSub, ms(next.AuthTime), ms(next.Created), ms(next.Expires))
+		return err
+	})
 }
 
 // RevokeRefreshToken marks one lineage revoked.

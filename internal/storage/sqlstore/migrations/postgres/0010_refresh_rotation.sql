@@ -1,0 +1,1 @@
+ALTER TABLE refresh_tokens ADD COLUMN rotated BIGINT NOT NULL DEFAULT 0;
