@@ -107,16 +107,17 @@ func totpStep(secret, code string, now time.Time) (int64, bool) {
 	return 0, false
 }
 
-// mfaFactors answers which second factors the pool offers.
-func (p *pool) mfaFactors() (totpOK, smsOK, emailOK bool) {
+// mfaFactors answers the pool's MfaConfiguration and which second factors
+// it offers.
+func (p *pool) mfaFactors() (mode string, totpOK, smsOK, emailOK bool) {
 	c := p.mfaConfig()
 	var on struct{ Enabled bool }
 	_ = json.Unmarshal(c.SoftwareTokenMfaConfiguration, &on)
-	return on.Enabled, c.SmsMfaConfiguration != nil, c.EmailMfaConfiguration != nil
+	return c.MfaConfiguration, on.Enabled, c.SmsMfaConfiguration != nil, c.EmailMfaConfiguration != nil
 }
 
 func (p *pool) totpAllowed() bool {
-	ok, _, _ := p.mfaFactors()
+	_, ok, _, _ := p.mfaFactors()
 	return ok
 }
 
@@ -128,11 +129,10 @@ func (p *pool) totpAllowed() bool {
 // none for a code by SMS or email if it can, and counts a verified
 // authenticator app as active.
 func mfaStep(p *pool, u *storage.User) (step string, choices []string, err error) {
-	mode := p.mfaConfig().MfaConfiguration
+	mode, totpOK, smsOK, emailOK := p.mfaFactors()
 	if mode == "OFF" {
 		return "", nil, nil
 	}
-	totpOK, smsOK, emailOK := p.mfaFactors()
 	x := extraOf(u)
 	phone, _ := attr(u, "phone_number")
 	email, _ := attr(u, "email")
