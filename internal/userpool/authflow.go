@@ -248,6 +248,16 @@ func (s *Service) challenge(p *pool, c *UserPoolClientType, u storage.User, name
 	return map[string]any{"ChallengeName": name, "Session": sess, "ChallengeParameters": params}, nil
 }
 
+// openChallenge opens the session a challenge named name gave, for the
+// pool and client it was given in.
+func (s *Service) openChallenge(p *pool, c *UserPoolClientType, sess, name string) (challengeState, error) {
+	var st challengeState
+	if err := s.sealer.Open("session", sess, s.now(), &st); err != nil || st.Pool != p.ID || st.Client != c.ClientId || st.Name != name {
+		return st, errBadSession
+	}
+	return st, nil
+}
+
 // srpState is sealed into SECRET_BLOCK.
 type srpState struct {
 	Pool     string `json:"pool"`

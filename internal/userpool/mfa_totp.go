@@ -20,14 +20,6 @@ type mfaSetupState struct {
 	Step int64 `json:"step,omitempty"`
 }
 
-func (s *Service) openChallenge(p *pool, c *UserPoolClientType, sess, name string) (challengeState, error) {
-	var st challengeState
-	if err := s.sealer.Open("session", sess, s.now(), &st); err != nil || st.Pool != p.ID || st.Client != c.ClientId || st.Name != name {
-		return st, errBadSession
-	}
-	return st, nil
-}
-
 // openSetup opens a session of the MFA_SETUP flow, as a challenge or as
 // AssociateSoftwareToken or VerifySoftwareToken answered it.
 func (s *Service) openSetup(sess string) (mfaSetupState, error) {
