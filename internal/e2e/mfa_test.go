@@ -287,6 +287,9 @@ func TestSMSAndEmailMFA(t *testing.T) {
 		t.Fatalf("SMS challenge: %s %v", ch.ChallengeName, ch.ChallengeParameters)
 	}
 	code := e.lastCode(pool, "ivy")
+	if msgs, _ := e.outbox.List(pool, "ivy"); msgs[len(msgs)-1].Body != "Your code is "+code || msgs[len(msgs)-1].Reason != "Authentication" {
+		t.Fatalf("the SMS: %+v", msgs[len(msgs)-1])
+	}
 	_, err = respond("ivy", ch, map[string]string{"SMS_MFA_CODE": "000000"})
 	wantErr(t, err, "CodeMismatchException", "Invalid code received for user")
 	out := must[*cip.RespondToAuthChallengeOutput](t)(respond("ivy", ch, map[string]string{"SMS_MFA_CODE": code}))
@@ -308,6 +311,9 @@ func TestSMSAndEmailMFA(t *testing.T) {
 	if chosen.ChallengeName != types.ChallengeNameTypeEmailOtp || chosen.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "EMAIL" ||
 		chosen.ChallengeParameters["CODE_DELIVERY_DESTINATION"] != "i***@e***" {
 		t.Fatalf("after choosing email: %s %v", chosen.ChallengeName, chosen.ChallengeParameters)
+	}
+	if msgs, _ := e.outbox.List(pool, "ivy"); msgs[len(msgs)-1].Subject != "Sign-in code" || msgs[len(msgs)-1].Medium != "EMAIL" {
+		t.Fatalf("the email: %+v", msgs[len(msgs)-1])
 	}
 	out = must[*cip.RespondToAuthChallengeOutput](t)(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
 		ChallengeName: types.ChallengeNameTypeEmailOtp, Session: chosen.Session,
@@ -346,4 +352,34 @@ func TestSMSAndEmailMFA(t *testing.T) {
 	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": "zed", "PASSWORD": "Passw0rd!x"}})
 	wantErr(t, err, "MFAMethodNotFoundException", "No MFA mechanism registered in the account.")
+}
+
+// Messages use the pool's own text where it has one: its verification,
+// invitation and sign-in code templates.
+func TestPoolMessageTemplates(t *testing.T) {
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		VerificationMessageTemplate: &types.VerificationMessageTemplateType{EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Your shop code: {####}")},
+		AdminCreateUserConfig: &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
+			EmailSubject: aws.String("Invited"), EmailMessage: aws.String("Hello {username}, your password is {####}")}}})
+	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("app")})).UserPoolClient.ClientId
+	must[*cip.SignUpOutput](t)(e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("una"), Password: aws.String("Passw0rd!x"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("una@example.com")}}}))
+	msgs, _ := e.outbox.List(pool, "una")
+	if m := msgs[len(msgs)-1]; m.Subject != "Welcome" || m.Body != "Your shop code: "+m.Code || m.Code == "" {
+		t.Fatalf("verification message: %+v", m)
+	}
+	must[*cip.AdminCreateUserOutput](t)(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &pool, Username: aws.String("vic"), TemporaryPassword: aws.String("Temp0rary!x"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("vic@example.com")}}}))
+	msgs, _ = e.outbox.List(pool, "vic")
+	if m := msgs[len(msgs)-1]; m.Subject != "Invited" || m.Body != "Hello vic, your password is Temp0rary!x" {
+		t.Fatalf("invitation: %+v", m)
+	}
+	// A pool without templates leaves the text to the default (no body).
+	plain, plainClient := authFixture(t, e, nil)
+	e.confirmedUser(plain, plainClient, "wyn", "Passw0rd!x")
+	msgs, _ = e.outbox.List(plain, "wyn")
+	if m := msgs[0]; m.Body != "" || m.Subject != "" {
+		t.Fatalf("default message: %+v", m)
+	}
 }

@@ -21,7 +21,8 @@ type Message struct {
 	AttributeName     string    `json:"attributeName,omitempty"`
 	Code              string    `json:"code,omitempty"`
 	TemporaryPassword string    `json:"temporaryPassword,omitempty"`
-	// Subject and Body are the text a CustomMessage trigger made, rendered.
+	// Subject and Body are the text a CustomMessage trigger or the pool's
+	// templates made, rendered (none: Cognito's default text).
 	Subject string `json:"subject,omitempty"`
 	Body    string `json:"body,omitempty"`
 }

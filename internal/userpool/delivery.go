@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
@@ -126,6 +127,9 @@ func (s *Service) send(ctx context.Context, p *pool, u *storage.User, d delivery
 		}
 		d.tmpl = t
 	}
+	if d.tmpl == nil {
+		d.tmpl = p.messageTemplate(d.reason)
+	}
 	msg := outbox.Message{Time: s.clock(), PoolID: p.ID, Username: u.Username, Reason: d.reason, Medium: d.medium,
 		Destination: d.dest, AttributeName: d.attr, Code: d.code, TemporaryPassword: d.temp}
 	if d.tmpl != nil {
@@ -204,4 +208,42 @@ func useCode(u *storage.User, purpose, code string, now time.Time) (codeCheck, s
 	delete(x.Codes, purpose)
 	u.Extra = mustJSON(x)
 	return codeOK, rec.Attr
+}
+
+// messageTemplate is the pool's own text for a message (nil: Cognito's
+// default text, which the outbox's SMTP delivery writes):
+// AdminCreateUserConfig's InviteMessageTemplate for invitations,
+// SmsAuthenticationMessage and EmailMfaConfiguration for sign-in codes, and
+// VerificationMessageTemplate (or the older SmsVerificationMessage,
+// EmailVerificationMessage and EmailVerificationSubject) for the rest.
+func (p *pool) messageTemplate(reason string) *messageTemplate {
+	var t messageTemplate
+	switch reason {
+	case "AdminCreateUser":
+		var c struct {
+			InviteMessageTemplate struct{ SMSMessage, EmailMessage, EmailSubject string }
+		}
+		_ = json.Unmarshal(p.cfg["AdminCreateUserConfig"], &c)
+		t = messageTemplate{Subject: c.InviteMessageTemplate.EmailSubject, Email: c.InviteMessageTemplate.EmailMessage, SMS: c.InviteMessageTemplate.SMSMessage}
+	case "Authentication":
+		var email struct{ Message, Subject string }
+		_ = json.Unmarshal(p.mfaConfig().EmailMfaConfiguration, &email)
+		t = messageTemplate{Subject: email.Subject, Email: email.Message, SMS: str(p.cfg["SmsAuthenticationMessage"])}
+	default:
+		var v struct{ SmsMessage, EmailMessage, EmailSubject string }
+		_ = json.Unmarshal(p.cfg["VerificationMessageTemplate"], &v)
+		t = messageTemplate{Subject: v.EmailSubject, Email: v.EmailMessage, SMS: v.SmsMessage}
+		for _, f := range []struct {
+			to     *string
+			member string
+		}{{&t.Subject, "EmailVerificationSubject"}, {&t.Email, "EmailVerificationMessage"}, {&t.SMS, "SmsVerificationMessage"}} {
+			if *f.to == "" {
+				*f.to = str(p.cfg[f.member])
+			}
+		}
+	}
+	if t == (messageTemplate{}) {
+		return nil
+	}
+	return &t
 }
