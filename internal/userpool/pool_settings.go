@@ -54,6 +54,9 @@ func (s *Service) poolOfARN(ctx context.Context, arn string) (*pool, error) {
 		return nil, apierr.Invalid("%s is not the ARN of a user pool.", arn)
 	}
 	p, err := s.getPool(ctx, strings.TrimPrefix(parts[5], "userpool/"))
+	if e, ok := apierr.As(err); err != nil && (!ok || e.Code != apierr.ResourceNotFound) {
+		return nil, err
+	}
 	if err != nil || parts[3] != p.Region || parts[4] != s.accountID {
 		return nil, apierr.New(apierr.ResourceNotFound, "The resource %s does not exist.", arn)
 	}
