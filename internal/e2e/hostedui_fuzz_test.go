@@ -24,7 +24,7 @@ import (
 var hostedRoutes = []struct{ method, path string }{
 	{"GET", "/oauth2/authorize"}, {"GET", "/login"}, {"POST", "/login"}, {"GET", "/oauth2/idpresponse"}, {"POST", "/oauth2/idpresponse"},
 	{"POST", "/oauth2/token"}, {"GET", "/oauth2/userInfo"}, {"POST", "/oauth2/revoke"}, {"GET", "/logout"}, {"POST", "/saml2/idpresponse"},
-	{"GET", "/saml2/metadata"}, {"POST", "/mfa"},
+	{"GET", "/saml2/metadata"}, {"POST", "/mfa"}, {"GET", "/confirmUser"},
 }
 
 // oauthTokenErrors are the error codes the token endpoint answers (RFC 6749

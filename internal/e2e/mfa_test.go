@@ -383,3 +383,44 @@ func TestPoolMessageTemplates(t *testing.T) {
 		t.Fatalf("default message: %+v", m)
 	}
 }
+
+// A pool that verifies email by link sends a link to the hosted
+// /confirmUser page, which confirms the user once.
+func TestConfirmSignUpByLink(t *testing.T) {
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		VerificationMessageTemplate: &types.VerificationMessageTemplateType{DefaultEmailOption: types.DefaultEmailOptionTypeConfirmWithLink}})
+	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("app")})).UserPoolClient.ClientId
+	must[*cip.SignUpOutput](t)(e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("lia"), Password: aws.String("Passw0rd!x"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("lia@example.com")}}}))
+	msgs, _ := e.outbox.List(pool, "lia")
+	m := msgs[len(msgs)-1]
+	link := regexp.MustCompile(`<a href="([^"]+)">Verify Email</a>`).FindStringSubmatch(m.Body)
+	if m.Subject != "Your verification link" || link == nil || !strings.HasPrefix(link[1], e.url+"/confirmUser?") {
+		t.Fatalf("message: %+v", m)
+	}
+	href := strings.ReplaceAll(link[1], "&amp;", "&")
+	get := func(u string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	if status, body := get(strings.Replace(href, "confirmation_code="+m.Code, "confirmation_code=000000", 1)); status != 400 || !strings.Contains(body, "Invalid verification code provided, please try again.") {
+		t.Fatalf("a wrong code: %d\n%s", status, body)
+	}
+	if status, body := get(href); status != 200 || !strings.Contains(body, "Your registration has been confirmed!") {
+		t.Fatalf("the link: %d\n%s", status, body)
+	}
+	u := must[*cip.AdminGetUserOutput](t)(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("lia")}))
+	if u.UserStatus != types.UserStatusTypeConfirmed || attrOf(u.UserAttributes, "email_verified") != "true" {
+		t.Fatalf("after the link: %s %v", u.UserStatus, u.UserAttributes)
+	}
+	if status, body := get(href); status != 400 || !strings.Contains(body, "User cannot be confirmed. Current status is CONFIRMED") {
+		t.Fatalf("the link again: %d\n%s", status, body)
+	}
+}

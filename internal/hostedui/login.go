@@ -240,3 +240,14 @@ func (s *Server) uiImage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(img)
 }
+
+// confirmUser confirms a sign-up from the link its email carried (pools
+// that verify email by link).
+func (s *Server) confirmUser(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if err := s.svc.ConfirmSignUpByLink(r.Context(), q.Get("client_id"), q.Get("user_name"), q.Get("confirmation_code")); err != nil {
+		errorPage(w, http.StatusBadRequest, errText(err))
+		return
+	}
+	writePage(w, page{Title: "Your registration has been confirmed!"})
+}

@@ -37,6 +37,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.loginSubmit)
 	mux.HandleFunc("POST /mfa", s.mfaSubmit)
+	mux.HandleFunc("GET /confirmUser", s.confirmUser)
 	mux.HandleFunc("GET /_cognitod/ui-image/{pool}/{client}", s.uiImage)
 	mux.HandleFunc("GET /oauth2/idpresponse", s.idpResponse)
 	mux.HandleFunc("POST /oauth2/idpresponse", s.idpResponse)

@@ -1,6 +1,7 @@
 package userpool
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,7 +9,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"math/big"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -143,6 +147,9 @@ func (s *Service) send(ctx context.Context, p *pool, u *storage.User, d delivery
 		}
 		msg.Subject = d.tmpl.Subject
 		msg.Body = strings.NewReplacer("{####}", secret, "{username}", u.Username).Replace(body)
+		if d.medium == "EMAIL" && (d.reason == "SignUp" || d.reason == "ResendCode") {
+			msg.Body = s.withConfirmLink(msg.Body, d.clientID, u.Username, d.code)
+		}
 	}
 	if err := s.outbox.Send(msg); err != nil {
 		s.log.Error("outbox write failed", "pool", p.ID, "reason", d.reason, "error", err.Error())
@@ -230,9 +237,18 @@ func (p *pool) messageTemplate(reason string) *messageTemplate {
 		_ = json.Unmarshal(p.mfaConfig().EmailMfaConfiguration, &email)
 		t = messageTemplate{Subject: email.Subject, Email: email.Message, SMS: str(p.cfg["SmsAuthenticationMessage"])}
 	default:
-		var v struct{ SmsMessage, EmailMessage, EmailSubject string }
+		var v struct {
+			SmsMessage, EmailMessage, EmailSubject string
+			EmailMessageByLink, EmailSubjectByLink string
+			DefaultEmailOption                     string
+		}
 		_ = json.Unmarshal(p.cfg["VerificationMessageTemplate"], &v)
 		t = messageTemplate{Subject: v.EmailSubject, Email: v.EmailMessage, SMS: v.SmsMessage}
+		if v.DefaultEmailOption == "CONFIRM_WITH_LINK" && (reason == "SignUp" || reason == "ResendCode") {
+			// Cognito's own text when the pool gives none.
+			t.Subject, t.Email = cmp.Or(v.EmailSubjectByLink, "Your verification link"),
+				cmp.Or(v.EmailMessageByLink, "Please click the link below to verify your email address. {##Verify Email##}")
+		}
 		for _, f := range []struct {
 			to     *string
 			member string
@@ -246,4 +262,17 @@ func (p *pool) messageTemplate(reason string) *messageTemplate {
 		return nil
 	}
 	return &t
+}
+
+// confirmLink is the {##text##} a message by link carries.
+var confirmLink = regexp.MustCompile(`\{##(.*?)##\}`)
+
+// withConfirmLink renders a sign-up email's {##text##} as a link to the
+// hosted /confirmUser page that confirms the user with its code.
+func (s *Service) withConfirmLink(body, clientID, username, code string) string {
+	href := s.baseURL + "/confirmUser?" + url.Values{"client_id": {clientID}, "user_name": {username}, "confirmation_code": {code}}.Encode()
+	return confirmLink.ReplaceAllStringFunc(body, func(m string) string {
+		text := confirmLink.FindStringSubmatch(m)[1]
+		return `<a href="` + html.EscapeString(href) + `">` + html.EscapeString(text) + `</a>`
+	})
 }

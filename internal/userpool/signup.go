@@ -133,11 +133,32 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (ma
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.updateConfirmed(ctx, p, u.Sub, func(u *storage.User) error {
+	return nil, s.confirmSignUp(ctx, p, c, u, in.ConfirmationCode)
+}
+
+// ConfirmSignUpByLink confirms a user from the link a sign-up email carries
+// when the pool verifies email by link (CONFIRM_WITH_LINK): the link names
+// the client, the user and the code, and no SECRET_HASH.
+func (s *Service) ConfirmSignUpByLink(ctx context.Context, clientID, username, code string) error {
+	p, c, err := s.clientFor(ctx, clientID, "")
+	if err != nil {
+		return err
+	}
+	u, err := s.findUser(ctx, p, username)
+	if err != nil {
+		return err
+	}
+	return s.confirmSignUp(ctx, p, c, u, code)
+}
+
+// confirmSignUp confirms u with the code it was sent, then runs the
+// PostConfirmation trigger.
+func (s *Service) confirmSignUp(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, code string) error {
+	_, err := s.updateConfirmed(ctx, p, u.Sub, func(u *storage.User) error {
 		if u.Status != StatusUnconfirmed {
 			return apierr.New(apierr.NotAuthorized, "User cannot be confirmed. Current status is %s", u.Status)
 		}
-		res, attrName := useCode(u, codeSignUp, in.ConfirmationCode, s.now())
+		res, attrName := useCode(u, codeSignUp, code, s.now())
 		switch res {
 		case codeMismatch:
 			return errCodeMismatch
@@ -150,9 +171,9 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (ma
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return nil, s.postConfirmation(ctx, p, c.ClientId, u.Sub, "PostConfirmation_ConfirmSignUp")
+	return s.postConfirmation(ctx, p, c.ClientId, u.Sub, "PostConfirmation_ConfirmSignUp")
 }
 
 // postConfirmation runs the PostConfirmation trigger for a confirmed user.
