@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -210,3 +211,22 @@ func (e *env) attrs(pool, name string) map[string]string {
 func stringsReader(s string) io.Reader { return bytes.NewReader([]byte(s)) }
 
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// fetch sends a request with client (a form POST when form is not nil)
+// and answers the response and its body.
+func fetch(t *testing.T, client *http.Client, target string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	var resp *http.Response
+	var err error
+	if form != nil {
+		resp, err = client.PostForm(target, form)
+	} else {
+		resp, err = client.Get(target)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -60,13 +59,8 @@ func TestConfirmSignUpByLink(t *testing.T) {
 	href := strings.ReplaceAll(link[1], "&amp;", "&")
 	get := func(u string) (int, string) {
 		t.Helper()
-		resp, err := http.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode, string(b)
+		resp, body := fetch(t, http.DefaultClient, u, nil)
+		return resp.StatusCode, body
 	}
 	if status, body := get(strings.Replace(href, "confirmation_code="+m.Code, "confirmation_code=000000", 1)); status != 400 || !strings.Contains(body, "Invalid verification code provided, please try again.") {
 		t.Fatalf("a wrong code: %d\n%s", status, body)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -199,22 +198,11 @@ func TestHostedSignInWithSoftwareToken(t *testing.T) {
 		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true}}))
 
 	q := url.Values{"response_type": {"code"}, "client_id": {f.clientID}, "redirect_uri": {appCallback}, "state": {"s2"}, "scope": {"openid"}}
-	resp, err := browser().Get(f.url + "/login?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	sealed := regexp.MustCompile(`name="q" value="([^"]+)"`).FindStringSubmatch(string(page))[1]
+	_, page := fetch(t, browser(), f.url+"/login?"+q.Encode(), nil)
+	sealed := regexp.MustCompile(`name="q" value="([^"]+)"`).FindStringSubmatch(page)[1]
 	post := func(path string, form url.Values) (*http.Response, string) {
 		t.Helper()
-		r, err := browser().PostForm(f.url+path, form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(r.Body)
-		r.Body.Close()
-		return r, string(body)
+		return fetch(t, browser(), f.url+path, form)
 	}
 	r, body := post("/login", url.Values{"q": {sealed}, "username": {"ola"}, "password": {"Corr3ct-Horse!"}})
 	m := regexp.MustCompile(`name="m" value="([^"]+)"`).FindStringSubmatch(body)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"crypto/x509"
 	"encoding/base64"
-	"io"
 	"maps"
 	"net/http"
 	"strings"
@@ -181,13 +180,7 @@ func TestGetSigningCertificate(t *testing.T) {
 	if cert.Subject.CommonName != "urn:amazon:cognito:sp:"+f.pool || cert.NotAfter.Before(time.Now().AddDate(9, 11, 0)) {
 		t.Fatalf("certificate: %s, until %s", cert.Subject, cert.NotAfter)
 	}
-	resp, err := http.Get(f.url + "/saml2/metadata?userPoolId=" + f.pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(meta), aws.ToString(out.Certificate)) {
+	if _, meta := fetch(t, http.DefaultClient, f.url+"/saml2/metadata?userPoolId="+f.pool, nil); !strings.Contains(meta, aws.ToString(out.Certificate)) {
 		t.Fatal("the SP metadata does not publish the certificate GetSigningCertificate answers")
 	}
 	again := must[*cip.GetSigningCertificateOutput](t)(f.c.GetSigningCertificate(f.ctx, &cip.GetSigningCertificateInput{UserPoolId: &f.pool}))

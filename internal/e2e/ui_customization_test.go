@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,24 +50,14 @@ func TestUICustomization(t *testing.T) {
 	page := func() string {
 		t.Helper()
 		q := url.Values{"response_type": {"code"}, "client_id": {f.clientID}, "redirect_uri": {appCallback}, "scope": {"openid"}}
-		resp, err := browser().Get(f.url + "/login?" + q.Encode())
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		return string(b)
+		_, body := fetch(t, browser(), f.url+"/login?"+q.Encode(), nil)
+		return body
 	}
 	if p := page(); !strings.Contains(p, "<style>.submitButton-customizable { background-color: #123456; }</style>") || !strings.Contains(p, `class="logo-customizable"`) {
 		t.Fatalf("login page without the pool's look:\n%s", p)
 	}
-	resp, err := http.Get(aws.ToString(all.ImageUrl))
-	if err != nil {
-		t.Fatal(err)
-	}
-	served, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.Header.Get("Content-Type") != "image/png" || !bytes.Equal(served, logo) {
+	resp, served := fetch(t, http.DefaultClient, aws.ToString(all.ImageUrl), nil)
+	if resp.Header.Get("Content-Type") != "image/png" || served != string(logo) {
 		t.Fatalf("logo: %s, %d bytes", resp.Header.Get("Content-Type"), len(served))
 	}
 

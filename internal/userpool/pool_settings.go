@@ -32,7 +32,7 @@ func (s *Service) changePool(ctx context.Context, id string, touch bool, fn func
 		if err := fn(p); err != nil {
 			return err
 		}
-		sp.Config = mustJSON(p.cfg)
+		sp.Name, sp.Config = p.Name, mustJSON(p.cfg)
 		if touch {
 			sp.Modified = s.clock()
 		}
@@ -144,21 +144,25 @@ type mfaConfig struct {
 	WebAuthnConfiguration         json.RawMessage `json:",omitempty"`
 }
 
-// mfaConfig reads the pool's MFA configuration: MfaConfiguration and the
-// SMS message and configuration are the pool's members DescribeUserPool
+// mfaConfig is the pool's MFA configuration (decoded with the pool: every
+// sign-in reads it).
+func (p *pool) mfaConfig() mfaConfig { return p.mfa }
+
+// decodeMFA reads a pool configuration's MFA settings: MfaConfiguration and
+// the SMS message and configuration are the pool's members DescribeUserPool
 // reports; the rest is kept in mfaMember.
-func (p *pool) mfaConfig() mfaConfig {
+func decodeMFA(cfg map[string]json.RawMessage) mfaConfig {
 	var c mfaConfig
-	if raw, ok := p.cfg[mfaMember]; ok {
+	if raw, ok := cfg[mfaMember]; ok {
 		_ = json.Unmarshal(raw, &c)
 	}
-	c.MfaConfiguration = str(p.cfg["MfaConfiguration"])
+	c.MfaConfiguration = str(cfg["MfaConfiguration"])
 	if c.MfaConfiguration == "" {
 		c.MfaConfiguration = "OFF"
 	}
 	sms := map[string]json.RawMessage{}
 	for _, k := range []string{"SmsAuthenticationMessage", "SmsConfiguration"} {
-		if v, ok := p.cfg[k]; ok {
+		if v, ok := cfg[k]; ok {
 			sms[k] = v
 		}
 	}
@@ -168,10 +172,8 @@ func (p *pool) mfaConfig() mfaConfig {
 	return c
 }
 
-// GetUserPoolMfaConfig answers a pool's MFA configuration. cognitod keeps
-// and reports it, but sign-in does not ask for a second factor (MFA is not
-// emulated): with OPTIONAL, as Cognito for users who registered none; with
-// ON, Cognito would ask every user.
+// GetUserPoolMfaConfig answers a pool's MFA configuration (see mfa.go for
+// what sign-in makes of it).
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetUserPoolMfaConfig.html
 func (s *Service) GetUserPoolMfaConfig(ctx context.Context, in *struct{ UserPoolId string }) (map[string]any, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)
@@ -216,7 +218,7 @@ func (s *Service) SetUserPoolMfaConfig(ctx context.Context, in *mfaConfig) (map[
 		}
 		kept := mfaConfig{SoftwareTokenMfaConfiguration: in.SoftwareTokenMfaConfiguration, EmailMfaConfiguration: in.EmailMfaConfiguration, WebAuthnConfiguration: in.WebAuthnConfiguration}
 		p.cfg[mfaMember] = mustJSON(kept)
-		out = p.mfaConfig()
+		out = decodeMFA(p.cfg)
 		return nil
 	})
 	if err != nil {

@@ -23,6 +23,8 @@ type pool struct {
 	CaseSensitive      bool
 	Policy             PasswordPolicyType
 	DeletionProtection string
+	mfa                mfaConfig
+	ui                 map[string]uiCustomization
 }
 
 // Members of CreateUserPool that UpdateUserPool cannot change.
@@ -57,6 +59,7 @@ func decodePool(p storage.Pool) (*pool, error) {
 	get("Policies", &pol)
 	out.Policy = pol.PasswordPolicy
 	get("DeletionProtection", &out.DeletionProtection)
+	out.mfa, out.ui = decodeMFA(out.cfg), decodeUI(out.cfg)
 	return out, nil
 }
 
@@ -339,12 +342,7 @@ func (s *Service) UpdateUserPool(ctx context.Context, in poolRequest) (map[strin
 	if _, err := s.getPool(ctx, id); err != nil {
 		return nil, err
 	}
-	defer s.forgetPool(id)
-	_, err := s.store.UpdatePool(ctx, id, func(sp *storage.Pool) error {
-		old, err := decodePool(*sp)
-		if err != nil {
-			return err
-		}
+	return nil, s.changePool(ctx, id, true, func(old *pool) error {
 		cfg := poolRequest{}
 		for k, v := range in {
 			if k != "UserPoolId" && k != "PoolName" && string(v) != "null" {
@@ -365,16 +363,11 @@ func (s *Service) UpdateUserPool(ctx context.Context, in poolRequest) (map[strin
 			return err
 		}
 		if name := str(in["PoolName"]); name != "" {
-			sp.Name = name
+			old.Name = name
 		}
-		sp.Config = mustJSON(cfg)
-		sp.Modified = s.clock()
+		old.cfg = cfg
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, poolNotFound(id)
-	}
-	return nil, err
 }
 
 // DeleteUserPool deletes a pool and all it holds, unless deletion protection is on.

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -69,9 +70,11 @@ func checkCSS(css string) error {
 	return nil
 }
 
-func (p *pool) uiCustomizations() map[string]uiCustomization {
+// decodeUI reads a pool configuration's UI customizations, by client (or
+// ALL); decoded with the pool, since every hosted page reads them.
+func decodeUI(cfg map[string]json.RawMessage) map[string]uiCustomization {
 	all := map[string]uiCustomization{}
-	if raw, ok := p.cfg[uiMember]; ok {
+	if raw, ok := cfg[uiMember]; ok {
 		_ = json.Unmarshal(raw, &all)
 	}
 	return all
@@ -79,11 +82,10 @@ func (p *pool) uiCustomizations() map[string]uiCustomization {
 
 // uiFor answers the look of a client's pages: its own, else the pool's.
 func (p *pool) uiFor(clientID string) (string, uiCustomization, bool) {
-	all := p.uiCustomizations()
-	if c, ok := all[clientID]; ok && clientID != "" {
+	if c, ok := p.ui[clientID]; ok && clientID != "" {
 		return clientID, c, true
 	}
-	c, ok := all[uiAll]
+	c, ok := p.ui[uiAll]
 	return uiAll, c, ok
 }
 
@@ -137,7 +139,7 @@ func (s *Service) SetUICustomization(ctx context.Context, in *struct {
 	}
 	var out uiCustomization
 	err = s.changePool(ctx, p.ID, false, func(p *pool) error {
-		all := p.uiCustomizations()
+		all := maps.Clone(p.ui)
 		now := s.clock().UnixMilli()
 		out = all[client]
 		if out.Created == 0 {
@@ -199,6 +201,6 @@ func (s *Service) UIImage(ctx context.Context, poolID, clientID string) ([]byte,
 	if err != nil {
 		return nil, false
 	}
-	c, ok := p.uiCustomizations()[clientID]
+	c, ok := p.ui[clientID]
 	return c.Image, ok && len(c.Image) > 0
 }
