@@ -72,6 +72,16 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 
+		"ConfirmDevice":           op(s.ConfirmDevice),
+		"GetDevice":               op(s.GetDevice),
+		"AdminGetDevice":          op(s.AdminGetDevice),
+		"ListDevices":             op(s.ListDevices),
+		"AdminListDevices":        op(s.AdminListDevices),
+		"ForgetDevice":            op(s.ForgetDevice),
+		"AdminForgetDevice":       op(s.AdminForgetDevice),
+		"UpdateDeviceStatus":      op(s.UpdateDeviceStatus),
+		"AdminUpdateDeviceStatus": op(s.AdminUpdateDeviceStatus),
+
 		"AssociateSoftwareToken":    op(s.AssociateSoftwareToken),
 		"VerifySoftwareToken":       op(s.VerifySoftwareToken),
 		"SetUserMFAPreference":      op(s.SetUserMFAPreference),

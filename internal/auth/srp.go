@@ -76,18 +76,31 @@ func poolName(poolID string) string {
 	return name
 }
 
-func srpX(saltHex, poolID, username, password string) *big.Int {
+// srpX is x = H(salt | H(realm | username | ":" | password)). The realm is
+// a pool's name for a user's password, and a device group key for a
+// device's secret.
+func srpX(saltHex, realm, username, password string) *big.Int {
 	salt, _ := new(big.Int).SetString(saltHex, 16)
-	inner := sha256Hex(poolName(poolID) + username + ":" + password)
+	inner := sha256Hex(realm + username + ":" + password)
 	return hexHashInt(padHex(salt) + inner)
 }
 
 // NewVerifier computes the SRP verifier of a password for a user of a pool.
 func NewVerifier(poolID, username, password string) Verifier {
+	return newVerifier(poolName(poolID), username, password)
+}
+
+// NewDeviceVerifier computes a device's verifier as a client does before
+// ConfirmDevice (amazon-cognito-identity-js generateHashDevice).
+func NewDeviceVerifier(groupKey, deviceKey, devicePassword string) Verifier {
+	return newVerifier(groupKey, deviceKey, devicePassword)
+}
+
+func newVerifier(realm, username, password string) Verifier {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
 	saltHex := hex.EncodeToString(salt)
-	v := new(big.Int).Exp(srpG, srpX(saltHex, poolID, username, password), srpN)
+	v := new(big.Int).Exp(srpG, srpX(saltHex, realm, username, password), srpN)
 	return Verifier{Salt: saltHex, Verifier: v.Text(16)}
 }
 
@@ -128,6 +141,17 @@ var ErrBadProof = errors.New("srp: bad proof")
 // CheckProof verifies PASSWORD_CLAIM_SIGNATURE for the SRP state
 // (A, B, b, verifier) and the client's secret block and timestamp.
 func CheckProof(poolID, userID string, v Verifier, aHex, bPubHex, bHex, secretBlock, timestamp, signature string) error {
+	return checkProof(poolName(poolID), userID, v, aHex, bPubHex, bHex, secretBlock, timestamp, signature)
+}
+
+// CheckDeviceProof verifies a DEVICE_PASSWORD_VERIFIER answer: the same
+// proof, with the device group key for the pool's name and the device key
+// for the user's.
+func CheckDeviceProof(groupKey, deviceKey string, v Verifier, aHex, bPubHex, bHex, secretBlock, timestamp, signature string) error {
+	return checkProof(groupKey, deviceKey, v, aHex, bPubHex, bHex, secretBlock, timestamp, signature)
+}
+
+func checkProof(realm, userID string, v Verifier, aHex, bPubHex, bHex, secretBlock, timestamp, signature string) error {
 	A, okA := new(big.Int).SetString(aHex, 16)
 	B, okB := new(big.Int).SetString(bPubHex, 16)
 	b, okb := new(big.Int).SetString(bHex, 16)
@@ -152,7 +176,7 @@ func CheckProof(poolID, userID string, v Verifier, aHex, bPubHex, bHex, secretBl
 	if err != nil {
 		return ErrBadProof
 	}
-	msg := []byte(poolName(poolID) + userID)
+	msg := []byte(realm + userID)
 	msg = append(msg, block...)
 	msg = append(msg, timestamp...)
 	want := hmacSHA256(key, msg)
@@ -194,13 +218,22 @@ func SecretHash(clientSecret, username, clientID string) string {
 // ClientProof computes what a client sends, for tests and the benchmark:
 // it plays amazon-cognito-identity-js's side of SRP.
 func ClientProof(poolID, userID, password, saltHex, bPubHex, secretBlock, timestamp string, a *big.Int) (aHex, signature string, err error) {
+	return clientProof(poolName(poolID), userID, password, saltHex, bPubHex, secretBlock, timestamp, a)
+}
+
+// ClientDeviceProof is ClientProof for a device's DEVICE_PASSWORD_VERIFIER.
+func ClientDeviceProof(groupKey, deviceKey, devicePassword, saltHex, bPubHex, secretBlock, timestamp string, a *big.Int) (aHex, signature string, err error) {
+	return clientProof(groupKey, deviceKey, devicePassword, saltHex, bPubHex, secretBlock, timestamp, a)
+}
+
+func clientProof(realm, userID, password, saltHex, bPubHex, secretBlock, timestamp string, a *big.Int) (aHex, signature string, err error) {
 	A := new(big.Int).Exp(srpG, a, srpN)
 	B, ok := new(big.Int).SetString(bPubHex, 16)
 	if !ok {
 		return "", "", ErrBadProof
 	}
 	u := hexHashInt(padHex(A) + padHex(B))
-	x := srpX(saltHex, poolID, userID, password)
+	x := srpX(saltHex, realm, userID, password)
 	gx := new(big.Int).Exp(srpG, x, srpN)
 	base := new(big.Int).Sub(B, new(big.Int).Mul(srpK, gx))
 	base.Mod(base, srpN)
@@ -211,7 +244,7 @@ func ClientProof(poolID, userID, password, saltHex, bPubHex, secretBlock, timest
 	if err != nil {
 		return "", "", err
 	}
-	msg := append([]byte(poolName(poolID)+userID), block...)
+	msg := append([]byte(realm+userID), block...)
 	msg = append(msg, timestamp...)
 	return A.Text(16), base64.StdEncoding.EncodeToString(hmacSHA256(key, msg)), nil
 }

@@ -139,7 +139,7 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 		return nil, err
 	}
 	if in.AuthFlow == "USER_SRP_AUTH" {
-		return s.startSRP(ctx, p, c, username, params["SRP_A"])
+		return s.startSRP(ctx, p, c, username, params["SRP_A"], params["DEVICE_KEY"])
 	}
 	password := params["PASSWORD"]
 	if password == "" {
@@ -162,7 +162,7 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 	if !checkPassword(u.Password, password) {
 		return nil, errBadCredentials
 	}
-	return s.afterPassword(ctx, p, c, u)
+	return s.afterPassword(ctx, p, c, u, params["DEVICE_KEY"])
 }
 
 // userExistenceError hides a missing user when the client prevents
@@ -181,11 +181,14 @@ type challengeState struct {
 	Sub      string `json:"sub"`
 	Username string `json:"username"`
 	Name     string `json:"challenge"`
+	// DeviceKey is the device the sign-in named (DEVICE_KEY).
+	DeviceKey string `json:"deviceKey,omitempty"`
 }
 
 // afterPassword runs once a password (or SRP proof) is right: the user's
-// state decides between an error, a challenge and tokens.
-func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User) (map[string]any, error) {
+// state decides between an error, a challenge and tokens. device is the
+// device the sign-in named, if any.
+func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device string) (map[string]any, error) {
 	if !u.Enabled {
 		return nil, errUserDisabled
 	}
@@ -203,28 +206,36 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientT
 		if days > 0 && s.now().UnixMilli() > rec.Set+int64(days)*86400000 {
 			return nil, apierr.New(apierr.NotAuthorized, "Temporary password has expired and must be reset by an administrator.")
 		}
-		return s.challenge(p, c, u, "NEW_PASSWORD_REQUIRED", map[string]string{
+		return s.challenge(p, c, u, device, "NEW_PASSWORD_REQUIRED", map[string]string{
 			"USER_ID_FOR_SRP":    u.Username,
 			"requiredAttributes": "[]",
 			"userAttributes":     userAttributesJSON(&u),
 		})
 	}
-	if out, asked, err := s.mfaChallenge(ctx, p, c, u); asked || err != nil {
+	if rememberedDevice(p, &u, device) {
+		return s.challenge(p, c, u, device, "DEVICE_SRP_AUTH", map[string]string{"USERNAME": u.Username, "DEVICE_KEY": device})
+	}
+	if out, asked, err := s.mfaChallenge(ctx, p, c, u, device); asked || err != nil {
 		return out, err
 	}
-	return s.signedIn(ctx, p, c, u)
+	return s.signedIn(ctx, p, c, u, device)
 }
 
-// signedIn ends a sign-in whose every step passed: the PostAuthentication
-// trigger, then tokens.
-func (s *Service) signedIn(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User) (map[string]any, error) {
-	if err := s.postAuthentication(ctx, p, c, &u); err != nil {
-		return nil, err
-	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC()}, true)
+// signedIn ends a sign-in whose every step passed: the device its tokens
+// speak for, the PostAuthentication trigger, then tokens.
+func (s *Service) signedIn(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device string) (map[string]any, error) {
+	device, newDevice, err := s.deviceOfSignIn(ctx, p, &u, device)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.postAuthentication(ctx, p, c, &u, newDevice != nil); err != nil {
+		return nil, err
+	}
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC(), device: device}, true)
+	if err != nil {
+		return nil, err
+	}
+	res.NewDeviceMetadata = newDevice
 	return map[string]any{"AuthenticationResult": res, "ChallengeParameters": map[string]string{}}, nil
 }
 
@@ -239,9 +250,9 @@ func userAttributesJSON(u *storage.User) string {
 	return string(b)
 }
 
-func (s *Service) challenge(p *pool, c *UserPoolClientType, u storage.User, name string, params map[string]string) (map[string]any, error) {
+func (s *Service) challenge(p *pool, c *UserPoolClientType, u storage.User, device, name string, params map[string]string) (map[string]any, error) {
 	ttl := time.Duration(c.AuthSessionValidity) * time.Minute
-	sess, err := s.sealer.Seal("session", s.now().Add(ttl), challengeState{Pool: p.ID, Client: c.ClientId, Sub: u.Sub, Username: u.Username, Name: name})
+	sess, err := s.sealer.Seal("session", s.now().Add(ttl), challengeState{Pool: p.ID, Client: c.ClientId, Sub: u.Sub, Username: u.Username, Name: name, DeviceKey: device})
 	if err != nil {
 		return nil, err
 	}
@@ -268,13 +279,23 @@ type srpState struct {
 	B        string `json:"B"`
 	Secret   string `json:"b"`
 	Fake     bool   `json:"fake,omitempty"`
+	// Device is the device the sign-in named; in a device's own exchange
+	// (sealed for purpose srpDevice), the device being proven.
+	Device string `json:"device,omitempty"`
 }
 
-func (s *Service) startSRP(ctx context.Context, p *pool, c *UserPoolClientType, username, srpA string) (map[string]any, error) {
+// Purposes of a sealed SECRET_BLOCK: a user's password exchange, and a
+// device's, which cannot stand in for each other.
+const (
+	srpUser   = "srp"
+	srpDevice = "device-srp"
+)
+
+func (s *Service) startSRP(ctx context.Context, p *pool, c *UserPoolClientType, username, srpA, device string) (map[string]any, error) {
 	if srpA == "" {
 		return nil, apierr.Invalid("Missing required parameter SRP_A")
 	}
-	st := srpState{Pool: p.ID, Client: c.ClientId, A: srpA}
+	st := srpState{Pool: p.ID, Client: c.ClientId, A: srpA, Device: device}
 	u, err := s.findUser(ctx, p, username)
 	var v auth.Verifier
 	switch {
@@ -291,23 +312,55 @@ func (s *Service) startSRP(ctx context.Context, p *pool, c *UserPoolClientType, 
 	default:
 		return nil, err
 	}
+	return s.srpChallenge(srpUser, st, v, "PASSWORD_VERIFIER")
+}
+
+// srpChallenge makes the server's half of an SRP exchange against v and
+// answers it as challenge name, the exchange's state sealed (for purpose)
+// into SECRET_BLOCK.
+func (s *Service) srpChallenge(purpose string, st srpState, v auth.Verifier, name string) (map[string]any, error) {
 	step, err := auth.Start(v)
 	if err != nil {
 		return nil, err
 	}
 	st.B, st.Secret = step.B, step.Secret()
-	block, err := s.sealer.Seal("srp", s.now().Add(5*time.Minute), st)
+	block, err := s.sealer.Seal(purpose, s.now().Add(5*time.Minute), st)
 	if err != nil {
 		return nil, err
 	}
 	// SECRET_BLOCK travels as base64 and is signed by the client as bytes.
 	return map[string]any{
-		"ChallengeName": "PASSWORD_VERIFIER",
+		"ChallengeName": name,
 		"ChallengeParameters": map[string]string{
 			"SALT": v.Salt, "SRP_B": step.B, "SECRET_BLOCK": toStdBase64(block),
 			"USERNAME": st.Username, "USER_ID_FOR_SRP": st.Username,
 		},
 	}, nil
+}
+
+// openSRPAnswer checks the common part of a PASSWORD_VERIFIER or
+// DEVICE_PASSWORD_VERIFIER answer and opens the exchange it answers.
+func (s *Service) openSRPAnswer(purpose string, p *pool, c *UserPoolClientType, r map[string]string) (srpState, error) {
+	var st srpState
+	for _, k := range []string{"PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP", "USERNAME"} {
+		if r[k] == "" {
+			return st, apierr.Invalid("Missing required parameter %s", k)
+		}
+	}
+	if err := s.sealer.Open(purpose, fromStdBase64(r["PASSWORD_CLAIM_SECRET_BLOCK"]), s.now(), &st); err != nil || st.Pool != p.ID || st.Client != c.ClientId {
+		return st, errBadSession
+	}
+	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
+		return st, err
+	}
+	ts, err := auth.ParseTimestamp(r["TIMESTAMP"])
+	if err != nil {
+		return st, apierr.Invalid("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
+	}
+	if d := s.now().Sub(ts); d > 5*time.Minute || d < -5*time.Minute {
+		return st, errBadCredentials
+	}
+	return st, nil
 }
 
 func randomBytes(n int) []byte {

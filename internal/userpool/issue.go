@@ -20,6 +20,8 @@ type AuthenticationResultType struct {
 	TokenType    string `json:"TokenType"`
 	RefreshToken string `json:"RefreshToken,omitempty"`
 	IdToken      string `json:"IdToken"`
+	// NewDeviceMetadata: the device a sign-in made, in a pool that tracks devices.
+	NewDeviceMetadata *NewDeviceMetadataType `json:"NewDeviceMetadata,omitempty"`
 }
 
 // refreshPrefix is the header Cognito's (JWE) refresh tokens start with;
@@ -53,6 +55,8 @@ type session struct {
 	// for grace more).
 	rotates string
 	grace   time.Duration
+	// device is the device key the access token (and refresh token) speak for.
+	device string
 }
 
 // groupClaims orders a user's groups by precedence (none last), then name.
@@ -103,7 +107,11 @@ func (s *Service) issue(ctx context.Context, ss *session, withRefresh bool) (*Au
 		if err != nil {
 			return nil, err
 		}
-		sealed, err := s.sealer.Seal("refresh", rt.Expires, map[string]string{"id": rt.ID, "client": c.ClientId})
+		body := map[string]string{"id": rt.ID, "client": c.ClientId}
+		if ss.device != "" {
+			body["device"] = ss.device
+		}
+		sealed, err := s.sealer.Seal("refresh", rt.Expires, body)
 		if err != nil {
 			return nil, err
 		}
@@ -140,6 +148,9 @@ func (s *Service) issue(ctx context.Context, ss *session, withRefresh bool) (*Au
 	access := common(accessTTL, "access")
 	access["client_id"] = c.ClientId
 	access["username"] = ss.user.Username
+	if ss.device != "" {
+		access["device_key"] = ss.device
+	}
 	scopes := ss.scopes
 	if len(scopes) == 0 {
 		scopes = []string{"aws.cognito.signin.user.admin"}

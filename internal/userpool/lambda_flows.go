@@ -34,12 +34,12 @@ func (s *Service) preAuthentication(ctx context.Context, p *pool, c *UserPoolCli
 }
 
 // postAuthentication runs the PostAuthentication trigger, if configured.
-func (s *Service) postAuthentication(ctx context.Context, p *pool, c *UserPoolClientType, u *storage.User) error {
+func (s *Service) postAuthentication(ctx context.Context, p *pool, c *UserPoolClientType, u *storage.User, newDevice bool) error {
 	arn := s.lambdaARN(p, "PostAuthentication")
 	if arn == "" {
 		return nil
 	}
-	req := map[string]any{"userAttributes": userAttributesForTrigger(u), "newDeviceUsed": false, "clientMetadata": map[string]string{}}
+	req := map[string]any{"userAttributes": userAttributesForTrigger(u), "newDeviceUsed": newDevice, "clientMetadata": map[string]string{}}
 	_, err := s.triggers.Invoke(ctx, "PostAuthentication", arn, s.triggerEvent(p, "PostAuthentication_Authentication", u.Username, c.ClientId, req, map[string]any{}))
 	return err
 }

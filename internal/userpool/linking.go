@@ -39,6 +39,8 @@ type userExtra struct {
 	// factors' state (see mfa.go).
 	TOTP totpRecord `json:"totp,omitzero"`
 	MFA  mfaRecord  `json:"mfa,omitzero"`
+	// Devices are the user's confirmed devices (see devices.go).
+	Devices []deviceRecord `json:"devices,omitempty"`
 }
 
 func extraOf(u *storage.User) userExtra {

@@ -167,37 +167,37 @@ func mfaStep(p *pool, u *storage.User) (step string, choices []string, err error
 
 // mfaChallenge answers the challenge a user whose password was right must
 // answer next, if any.
-func (s *Service) mfaChallenge(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User) (map[string]any, bool, error) {
+func (s *Service) mfaChallenge(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device string) (map[string]any, bool, error) {
 	step, choices, err := mfaStep(p, &u)
 	if err != nil || step == "" {
 		return nil, false, err
 	}
-	out, err := s.factorChallenge(ctx, p, c, u, step, choices)
+	out, err := s.factorChallenge(ctx, p, c, u, device, step, choices)
 	return out, true, err
 }
 
 // factorChallenge issues the challenge of one step of mfaStep.
-func (s *Service) factorChallenge(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, step string, choices []string) (map[string]any, error) {
+func (s *Service) factorChallenge(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device, step string, choices []string) (map[string]any, error) {
 	params := map[string]string{"USER_ID_FOR_SRP": u.Username}
 	switch step {
 	case "select":
 		params["MFAS_CAN_CHOOSE"] = string(mustJSON(choices))
-		return s.challenge(p, c, u, "SELECT_MFA_TYPE", params)
+		return s.challenge(p, c, u, device, "SELECT_MFA_TYPE", params)
 	case "setup":
 		params["MFAS_CAN_SETUP"] = `["` + mfaTOTP + `"]`
-		return s.challenge(p, c, u, "MFA_SETUP", params)
+		return s.challenge(p, c, u, device, "MFA_SETUP", params)
 	case mfaTOTP:
 		if d := extraOf(&u).TOTP.Device; d != "" {
 			params["FRIENDLY_DEVICE_NAME"] = d
 		}
-		return s.challenge(p, c, u, mfaTOTP, params)
+		return s.challenge(p, c, u, device, mfaTOTP, params)
 	}
 	sent, err := s.sendMFACode(ctx, p, c.ClientId, u, step)
 	if err != nil {
 		return nil, err
 	}
 	params["CODE_DELIVERY_DELIVERY_MEDIUM"], params["CODE_DELIVERY_DESTINATION"] = sent.DeliveryMedium, sent.Destination
-	return s.challenge(p, c, u, step, params)
+	return s.challenge(p, c, u, device, step, params)
 }
 
 // sendMFACode sends a fresh sign-in code by SMS (SMS_MFA) or email (EMAIL_OTP).
@@ -240,7 +240,7 @@ func (s *Service) answerFactor(ctx context.Context, p *pool, c *UserPoolClientTy
 	if err != nil {
 		return nil, err
 	}
-	return s.signedIn(ctx, p, c, u)
+	return s.signedIn(ctx, p, c, u, st.DeviceKey)
 }
 
 // selectFactor answers SELECT_MFA_TYPE: the chosen factor's challenge.
@@ -263,7 +263,7 @@ func (s *Service) selectFactor(ctx context.Context, p *pool, c *UserPoolClientTy
 	if !slices.Contains(choices, r["ANSWER"]) {
 		return nil, apierr.Invalid("The MFA type %q is not one of the user's choices (MFAS_CAN_CHOOSE).", r["ANSWER"])
 	}
-	return s.factorChallenge(ctx, p, c, u, r["ANSWER"], nil)
+	return s.factorChallenge(ctx, p, c, u, st.DeviceKey, r["ANSWER"], nil)
 }
 
 // useFactorCode checks a code of a factor: one of the authenticator app's

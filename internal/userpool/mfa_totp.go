@@ -155,5 +155,5 @@ func (s *Service) finishSetup(ctx context.Context, p *pool, c *UserPoolClientTyp
 	if err != nil {
 		return nil, err
 	}
-	return s.signedIn(ctx, p, c, u)
+	return s.signedIn(ctx, p, c, u, st.DeviceKey)
 }

@@ -227,7 +227,7 @@ func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh strin
 	if err != nil || !u.Enabled {
 		return nil, oauthErr("invalid_grant", "")
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, scopes: c.AllowedOAuthScopes, source: "TokenGeneration_RefreshTokens"}, false)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, scopes: c.AllowedOAuthScopes, source: "TokenGeneration_RefreshTokens", device: rt.device}, false)
 	if err != nil {
 		return nil, err
 	}

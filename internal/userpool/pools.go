@@ -25,6 +25,8 @@ type pool struct {
 	DeletionProtection string
 	mfa                mfaConfig
 	ui                 map[string]uiCustomization
+	// devices is the DeviceConfiguration; nil when devices are not tracked.
+	devices *deviceConfig
 }
 
 // Members of CreateUserPool that UpdateUserPool cannot change.
@@ -50,6 +52,7 @@ func decodePool(p storage.Pool) (*pool, error) {
 	get("UsernameAttributes", &out.UsernameAttributes)
 	get("AliasAttributes", &out.AliasAttributes)
 	get("AutoVerifiedAttributes", &out.AutoVerified)
+	get("DeviceConfiguration", &out.devices)
 	var uc struct{ CaseSensitive *bool }
 	get("UsernameConfiguration", &uc)
 	if uc.CaseSensitive != nil {

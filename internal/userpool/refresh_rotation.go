@@ -54,14 +54,14 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *struct {
 			return nil, apierr.New(apierr.NotAuthorized, "Unable to verify secret for client %s", c.ClientId)
 		}
 	}
-	rt, u, err := s.refreshUser(ctx, p, c, in.RefreshToken)
+	rt, u, err := s.refreshUser(ctx, p, c, in.RefreshToken, in.DeviceKey)
 	if err != nil {
 		return nil, err
 	}
 	if !u.Enabled {
 		return nil, errUserDisabled
 	}
-	ss := &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, source: "TokenGeneration_RefreshTokens"}
+	ss := &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, source: "TokenGeneration_RefreshTokens", device: rt.device}
 	rotate, grace := rotation(c)
 	if rotate {
 		ss.rotates, ss.grace = rt.ID, grace

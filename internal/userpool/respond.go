@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
-	"time"
 
 	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/auth"
@@ -66,29 +65,18 @@ func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) 
 		return s.selectFactor(ctx, p, c, in.Session, r)
 	case "MFA_SETUP":
 		return s.finishSetup(ctx, p, c, in.Session, r)
+	case "DEVICE_SRP_AUTH":
+		return s.startDeviceSRP(ctx, p, c, in.Session, r)
+	case "DEVICE_PASSWORD_VERIFIER":
+		return s.verifyDeviceSRP(ctx, p, c, in.Session, r)
 	}
 	return nil, apierr.New(apierr.UnsupportedOperation, "cognitod does not implement the %s challenge yet.", in.ChallengeName)
 }
 
 func (s *Service) verifySRP(ctx context.Context, p *pool, c *UserPoolClientType, r map[string]string) (map[string]any, error) {
-	for _, k := range []string{"PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP", "USERNAME"} {
-		if r[k] == "" {
-			return nil, apierr.Invalid("Missing required parameter %s", k)
-		}
-	}
-	var st srpState
-	if err := s.sealer.Open("srp", fromStdBase64(r["PASSWORD_CLAIM_SECRET_BLOCK"]), s.now(), &st); err != nil || st.Pool != p.ID || st.Client != c.ClientId {
-		return nil, errBadSession
-	}
-	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
-		return nil, err
-	}
-	ts, err := auth.ParseTimestamp(r["TIMESTAMP"])
+	st, err := s.openSRPAnswer(srpUser, p, c, r)
 	if err != nil {
-		return nil, apierr.Invalid("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
-	}
-	if d := s.now().Sub(ts); d > 5*time.Minute || d < -5*time.Minute {
-		return nil, apierr.New(apierr.NotAuthorized, "Incorrect username or password.")
+		return nil, err
 	}
 	if st.Fake {
 		return nil, errBadCredentials
@@ -104,7 +92,11 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *UserPoolClientType,
 	if err := auth.CheckProof(p.ID, u.Username, *v, st.A, st.B, st.Secret, r["PASSWORD_CLAIM_SECRET_BLOCK"], r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]); err != nil {
 		return nil, errBadCredentials
 	}
-	return s.afterPassword(ctx, p, c, u)
+	device := st.Device
+	if r["DEVICE_KEY"] != "" {
+		device = r["DEVICE_KEY"]
+	}
+	return s.afterPassword(ctx, p, c, u, device)
 }
 
 func (s *Service) newPassword(ctx context.Context, p *pool, c *UserPoolClientType, sess string, r map[string]string) (map[string]any, error) {
@@ -154,7 +146,7 @@ func (s *Service) newPassword(ctx context.Context, p *pool, c *UserPoolClientTyp
 	if err != nil {
 		return nil, err
 	}
-	return s.afterPassword(ctx, p, c, u)
+	return s.afterPassword(ctx, p, c, u, st.DeviceKey)
 }
 
 var (
@@ -162,14 +154,22 @@ var (
 	errRevokedRefresh = apierr.New(apierr.NotAuthorized, "Refresh Token has been revoked")
 )
 
+// refreshGrant is an opened refresh token: its lineage, and the device
+// it was issued to (in a pool that tracks devices).
+type refreshGrant struct {
+	storage.RefreshToken
+	device string
+}
+
 // openRefresh finds the lineage of a refresh token given to client c.
-func (s *Service) openRefresh(ctx context.Context, c *UserPoolClientType, token string) (storage.RefreshToken, error) {
+func (s *Service) openRefresh(ctx context.Context, c *UserPoolClientType, token string) (refreshGrant, error) {
 	sealed, ok := strings.CutPrefix(token, refreshPrefix)
 	var body map[string]string
 	if !ok || s.sealer.Open("refresh", sealed, s.now(), &body) != nil {
-		return storage.RefreshToken{}, errBadRefresh
+		return refreshGrant{}, errBadRefresh
 	}
-	rt, err := s.store.GetRefreshToken(ctx, body["id"])
+	got, err := s.store.GetRefreshToken(ctx, body["id"])
+	rt := refreshGrant{RefreshToken: got, device: body["device"]}
 	if isNotFound(err) || err == nil && (rt.ClientID != c.ClientId || body["client"] != c.ClientId) {
 		return rt, errBadRefresh
 	}
@@ -188,11 +188,15 @@ func (s *Service) openRefresh(ctx context.Context, c *UserPoolClientType, token 
 	return rt, nil
 }
 
-// refreshUser opens a refresh token and finds its user.
-func (s *Service) refreshUser(ctx context.Context, p *pool, c *UserPoolClientType, token string) (storage.RefreshToken, storage.User, error) {
+// refreshUser opens a refresh token and finds its user. A token issued
+// to a device renews only for that device, if the caller names one.
+func (s *Service) refreshUser(ctx context.Context, p *pool, c *UserPoolClientType, token, device string) (refreshGrant, storage.User, error) {
 	rt, err := s.openRefresh(ctx, c, token)
 	if err != nil {
 		return rt, storage.User{}, err
+	}
+	if device != "" && rt.device != "" && device != rt.device {
+		return rt, storage.User{}, errBadRefresh
 	}
 	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: rt.UserSub})
 	if isNotFound(err) {
@@ -209,7 +213,7 @@ func (s *Service) refresh(ctx context.Context, p *pool, c *UserPoolClientType, p
 	if rotate, _ := rotation(c); rotate {
 		return nil, apierr.Invalid("Refresh token rotation is enabled for this client: renew tokens with GetTokensFromRefreshToken.")
 	}
-	rt, u, err := s.refreshUser(ctx, p, c, token)
+	rt, u, err := s.refreshUser(ctx, p, c, token, params["DEVICE_KEY"])
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +223,7 @@ func (s *Service) refresh(ctx context.Context, p *pool, c *UserPoolClientType, p
 	if !u.Enabled {
 		return nil, errUserDisabled
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, source: "TokenGeneration_RefreshTokens"}, false)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, source: "TokenGeneration_RefreshTokens", device: rt.device}, false)
 	if err != nil {
 		return nil, err
 	}

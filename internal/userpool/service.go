@@ -33,6 +33,8 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	pageKey   []byte
+	// deviceGroupSecret derives users' device group keys.
+	deviceGroupSecret []byte
 	// fetch is the one outbound HTTP client (SAML metadata URLs).
 	fetch   *http.Client
 	keys    *tokens.Keys
@@ -80,11 +82,19 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	groupSecret, err := st.Secret(ctx, "device-group-key", func() []byte {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		return b
+	})
+	if err != nil {
+		return nil, err
+	}
 	sealer, err := auth.NewSealer(sealKey)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, fetch: o.HTTP,
+	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, deviceGroupSecret: groupSecret, fetch: o.HTTP,
 		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, node: uuid.NewString()}
 	if s.outbox == nil {
 		s.outbox = outbox.New("")
