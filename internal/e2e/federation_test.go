@@ -38,29 +38,14 @@ type fedEnv struct {
 func newFedEnv(t *testing.T, lambdaConfig *types.LambdaConfigType) *fedEnv {
 	t.Helper()
 	f := &fedEnv{idp: newTestIdP(t)}
-	lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") || !strings.HasSuffix(r.URL.Path, "/invocations") || r.Header.Get("Authorization") == "" {
-			http.Error(w, "not the Lambda Invoke API", http.StatusNotFound)
-			return
-		}
-		var event map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&event)
-		out, ferr := f.lambda(event)
-		if ferr != "" {
-			w.Header().Set("X-Amz-Function-Error", "Unhandled")
-			_ = json.NewEncoder(w).Encode(map[string]any{"errorType": "Error", "errorMessage": ferr})
-			return
-		}
-		_ = json.NewEncoder(w).Encode(out)
-	}))
-	t.Cleanup(lambda.Close)
+	lambda := lambdaStub(t, func(event map[string]any) (map[string]any, string) { return f.lambda(event) })
 	ctx := context.Background()
 	st, err := sqlstore.OpenSQLiteMemory(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	base, b := serve(t, st, func(c *config.Config) { c.LambdaEndpoint = lambda.URL })
+	base, b := serve(t, st, func(c *config.Config) { c.LambdaEndpoint = lambda })
 	f.env = &env{t: t, ctx: ctx, url: base, c: client(base, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}
 	f.pool = f.env.pool(&cip.CreateUserPoolInput{LambdaConfig: lambdaConfig, AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		Schema: []types.SchemaAttributeType{{Name: aws.String("tenant"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(false)}}})
@@ -78,6 +63,28 @@ func newFedEnv(t *testing.T, lambdaConfig *types.LambdaConfigType) *fedEnv {
 	f.clientID = *out.UserPoolClient.ClientId
 	f.lambda = func(event map[string]any) (map[string]any, string) { return event, "" }
 	return f
+}
+
+// lambdaStub serves the Lambda Invoke API with fn playing every function
+// (its answer, or a function error); it answers the endpoint's URL.
+func lambdaStub(t *testing.T, fn func(event map[string]any) (map[string]any, string)) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") || !strings.HasSuffix(r.URL.Path, "/invocations") || r.Header.Get("Authorization") == "" {
+			http.Error(w, "not the Lambda Invoke API", http.StatusNotFound)
+			return
+		}
+		var event map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&event)
+		out, ferr := fn(event)
+		if ferr != "" {
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+			_ = json.NewEncoder(w).Encode(map[string]any{"errorType": "Error", "errorMessage": ferr})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // browser follows redirects until the app's callback, which it does not load.

@@ -40,7 +40,7 @@ func jsClients(t *testing.T) (node, dir string) {
 
 // jsEnv serves cognitod for the JavaScript clients. The base URL is
 // Cognito's own issuer host so that aws-jwt-verify's issuer rule holds.
-func jsEnv(t *testing.T) *env {
+func jsEnv(t *testing.T, lambdaEndpoint string) *env {
 	ctx := context.Background()
 	st, err := sqlstore.OpenSQLiteMemory(ctx)
 	if err != nil {
@@ -48,7 +48,7 @@ func jsEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	cfg := config.Defaults()
-	cfg.Storage, cfg.BaseURL = "memory", "https://cognito-idp.us-east-1.amazonaws.com"
+	cfg.Storage, cfg.BaseURL, cfg.LambdaEndpoint = "memory", "https://cognito-idp.us-east-1.amazonaws.com", lambdaEndpoint
 	b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func runNode(t *testing.T, node, dir, script string, out any, env ...string) {
 // holds; the JWKS is handed to the verifier from cognitod's endpoint.
 func TestAmazonCognitoIdentityJSAndAwsJwtVerify(t *testing.T) {
 	node, dir := jsClients(t)
-	e := jsEnv(t)
+	e := jsEnv(t, "")
 	ctx, hs := e.ctx, e.url
 	pool, clientID := authFixture(t, e, nil)
 	e.confirmedUser(pool, clientID, "yara", "Corr3ct-Horse!")
@@ -112,7 +112,7 @@ func TestAmazonCognitoIdentityJSAndAwsJwtVerify(t *testing.T) {
 // the device is forgotten.
 func TestAmazonCognitoIdentityJSRemembersDevice(t *testing.T) {
 	node, dir := jsClients(t)
-	e := jsEnv(t)
+	e := jsEnv(t, "")
 	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		DeviceConfiguration: &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true}})
 	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("web"),
@@ -132,6 +132,34 @@ func TestAmazonCognitoIdentityJSRemembersDevice(t *testing.T) {
 	if !got.FirstCodeAsked || !got.FirstUserConfirmationNecessary || got.DeviceKey == "" || got.FirstDeviceClaim != got.DeviceKey ||
 		got.SecondCodeAsked || got.SecondDeviceClaim != got.DeviceKey || len(got.Listed) != 1 || got.Listed[0] != got.DeviceKey ||
 		!got.ThirdCodeAsked || got.ThirdDeviceKey == "" || got.ThirdDeviceKey == got.DeviceKey {
+		t.Fatalf("amazon-cognito-identity-js saw: %+v", got)
+	}
+}
+
+// amazon-cognito-identity-js runs the CUSTOM_AUTH flow against the pool's
+// functions: passwordless, and with the password proven by SRP first.
+func TestAmazonCognitoIdentityJSCustomAuth(t *testing.T) {
+	node, dir := jsClients(t)
+	var events []map[string]any
+	e := jsEnv(t, lambdaStub(t, customAuthFunctions(&events)))
+	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		LambdaConfig: &types.LambdaConfigType{DefineAuthChallenge: aws.String(fnARN + "define"), CreateAuthChallenge: aws.String(fnARN + "create"),
+			VerifyAuthChallengeResponse: aws.String(fnARN + "verify")}})
+	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("web"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowCustomAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth,
+			types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})).UserPoolClient.ClientId
+	e.confirmedUser(pool, clientID, "cleo", "Corr3ct-Horse!")
+
+	var got struct {
+		Passwordless, WithPassword struct {
+			Asked    []string
+			Username string
+		}
+		WrongPassword string
+	}
+	runNode(t, node, dir, "custom-signin.mjs", &got, "ENDPOINT="+e.url, "POOL_ID="+pool, "CLIENT_ID="+clientID, "USERNAME=cleo", "PASSWORD=Corr3ct-Horse!")
+	if len(got.Passwordless.Asked) != 2 || got.Passwordless.Username != "cleo" || len(got.WithPassword.Asked) != 1 || got.WithPassword.Username != "cleo" ||
+		got.WrongPassword != "NotAuthorizedException" {
 		t.Fatalf("amazon-cognito-identity-js saw: %+v", got)
 	}
 }

@@ -63,7 +63,8 @@ type Groups interface {
 	MembersOf(ctx context.Context, poolID, group string, page Page) ([]User, error)
 }
 
-// AuthCode is a one-time OAuth2 authorization code (kept by its hash).
+// AuthCode is a one-time OAuth2 authorization code, or the state of a
+// custom sign-in between two of its challenges (kept by its hash).
 type AuthCode struct {
 	Hash    string
 	PoolID  string
@@ -76,6 +77,8 @@ type AuthCodes interface {
 	CreateAuthCode(ctx context.Context, c AuthCode) error
 	// TakeAuthCode removes and answers a code: a code can be taken once.
 	TakeAuthCode(ctx context.Context, hash string) (AuthCode, error)
+	// PurgeAuthCodes removes the codes that expired before t.
+	PurgeAuthCodes(ctx context.Context, t time.Time) error
 }
 
 // ResourceServer is an OAuth2 resource server of a pool with its scopes.

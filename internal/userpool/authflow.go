@@ -67,6 +67,7 @@ func flowAllowed(c *UserPoolClientType, flow string) bool {
 		"USER_SRP_AUTH":            {"ALLOW_USER_SRP_AUTH"},
 		"REFRESH_TOKEN_AUTH":       {"ALLOW_REFRESH_TOKEN_AUTH"},
 		"REFRESH_TOKEN":            {"ALLOW_REFRESH_TOKEN_AUTH"},
+		"CUSTOM_AUTH":              {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
 	}[flow]
 	legacy := true
 	for _, f := range c.ExplicitAuthFlows {
@@ -118,8 +119,8 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 		return nil, err
 	}
 	switch in.AuthFlow {
-	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
-	case "CUSTOM_AUTH", "USER_AUTH":
+	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH":
+	case "USER_AUTH":
 		return nil, apierr.New(apierr.UnsupportedOperation, "cognitod does not implement the %s flow yet.", in.AuthFlow)
 	default:
 		return nil, apierr.Invalid("1 validation error detected: Value '%s' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set", in.AuthFlow)
@@ -137,6 +138,9 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 	}
 	if err := checkSecretHash(c, params["SECRET_HASH"], username); err != nil {
 		return nil, err
+	}
+	if in.AuthFlow == "CUSTOM_AUTH" {
+		return s.startCustomAuth(ctx, p, c, username, params, in.ClientMetadata)
 	}
 	if in.AuthFlow == "USER_SRP_AUTH" {
 		return s.startSRP(ctx, p, c, username, params["SRP_A"], params["DEVICE_KEY"])
@@ -224,6 +228,12 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientT
 // signedIn ends a sign-in whose every step passed: the device its tokens
 // speak for, the PostAuthentication trigger, then tokens.
 func (s *Service) signedIn(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device string) (map[string]any, error) {
+	return s.signedInBy(ctx, p, c, u, device, "")
+}
+
+// signedInBy is signedIn with the PreTokenGeneration triggerSource
+// (TokenGeneration_*; "" is TokenGeneration_Authentication).
+func (s *Service) signedInBy(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device, source string) (map[string]any, error) {
 	device, newDevice, err := s.deviceOfSignIn(ctx, p, &u, device)
 	if err != nil {
 		return nil, err
@@ -231,7 +241,7 @@ func (s *Service) signedIn(ctx context.Context, p *pool, c *UserPoolClientType, 
 	if err := s.postAuthentication(ctx, p, c, &u, newDevice != nil); err != nil {
 		return nil, err
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC(), device: device}, true)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC(), device: device, source: source}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +292,9 @@ type srpState struct {
 	// Device is the device the sign-in named; in a device's own exchange
 	// (sealed for purpose srpDevice), the device being proven.
 	Device string `json:"device,omitempty"`
+	// Custom is the Session of the CUSTOM_AUTH flow that asked for the
+	// password, if one did.
+	Custom string `json:"custom,omitempty"`
 }
 
 // Purposes of a sealed SECRET_BLOCK: a user's password exchange, and a

@@ -235,7 +235,7 @@ func (s *Service) verifyDeviceSRP(ctx context.Context, p *pool, c *UserPoolClien
 			return out, err
 		}
 	}
-	return s.signedIn(ctx, p, c, u, d.Key)
+	return s.signedInBy(ctx, p, c, u, d.Key, "TokenGeneration_AuthenticateDevice")
 }
 
 // ConfirmDeviceInput is the ConfirmDevice request.

@@ -139,8 +139,7 @@ func (s *Service) IssueCode(ctx context.Context, a *Authorization, u storage.Use
 	code := uuidLike()
 	g := codeGrant{Pool: a.PoolID, Client: a.ClientID, Sub: u.Sub, RedirectURI: a.Request.RedirectURI, Scopes: a.Scopes,
 		Nonce: a.Request.Nonce, CodeChallenge: a.Request.CodeChallenge, AuthTime: s.now().Unix()}
-	err := s.store.CreateAuthCode(ctx, storage.AuthCode{Hash: hashToken(code), PoolID: a.PoolID, Payload: mustJSON(g), Expires: s.now().Add(5 * time.Minute)})
-	return code, err
+	return code, s.putOneTime(ctx, a.PoolID, hashToken(code), mustJSON(g), s.now().Add(5*time.Minute))
 }
 
 func uuidLike() string {

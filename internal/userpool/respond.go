@@ -65,6 +65,8 @@ func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) 
 		return s.selectFactor(ctx, p, c, in.Session, r)
 	case "MFA_SETUP":
 		return s.finishSetup(ctx, p, c, in.Session, r)
+	case "CUSTOM_CHALLENGE":
+		return s.answerCustomChallenge(ctx, p, c, in)
 	case "DEVICE_SRP_AUTH":
 		return s.startDeviceSRP(ctx, p, c, in.Session, r)
 	case "DEVICE_PASSWORD_VERIFIER":
@@ -78,18 +80,11 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *UserPoolClientType,
 	if err != nil {
 		return nil, err
 	}
-	if st.Fake {
-		return nil, errBadCredentials
+	u, proven := s.srpProven(ctx, p, st, r)
+	if st.Custom != "" {
+		return s.answerCustomPassword(ctx, p, c, st, r, proven)
 	}
-	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: st.Sub})
-	if err != nil {
-		return nil, errBadCredentials
-	}
-	v := passwordOf(u.Password).SRP
-	if v == nil {
-		return nil, errBadCredentials
-	}
-	if err := auth.CheckProof(p.ID, u.Username, *v, st.A, st.B, st.Secret, r["PASSWORD_CLAIM_SECRET_BLOCK"], r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]); err != nil {
+	if !proven {
 		return nil, errBadCredentials
 	}
 	device := st.Device
@@ -97,6 +92,21 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *UserPoolClientType,
 		device = r["DEVICE_KEY"]
 	}
 	return s.afterPassword(ctx, p, c, u, device)
+}
+
+// srpProven checks a PASSWORD_VERIFIER proof against the user's verifier
+// as stored now.
+func (s *Service) srpProven(ctx context.Context, p *pool, st srpState, r map[string]string) (storage.User, bool) {
+	if st.Fake {
+		return storage.User{}, false
+	}
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: st.Sub})
+	if err != nil {
+		return u, false
+	}
+	v := passwordOf(u.Password).SRP
+	return u, v != nil && auth.CheckProof(p.ID, u.Username, *v, st.A, st.B, st.Secret,
+		r["PASSWORD_CLAIM_SECRET_BLOCK"], r["TIMESTAMP"], r["PASSWORD_CLAIM_SIGNATURE"]) == nil
 }
 
 func (s *Service) newPassword(ctx context.Context, p *pool, c *UserPoolClientType, sess string, r map[string]string) (map[string]any, error) {

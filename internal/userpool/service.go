@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,6 +49,8 @@ type Service struct {
 	// importsRunning are those jobs (by id), so none runs twice here.
 	node           string
 	importsRunning sync.Map
+	// lastPurge is when (Unix seconds) expired one-time records were last purged.
+	lastPurge atomic.Int64
 }
 
 // Options configure a Service.

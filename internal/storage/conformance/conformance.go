@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"Clients", testClients},
 		{"Secret", testSecret},
 		{"RefreshTokens", testRefreshTokens},
+		{"AuthCodes", testAuthCodes},
 		{"Groups", testGroups},
 		{"ImportFiles", testImportFiles},
 		{"ImportUsers", testImportUsers},
@@ -461,6 +462,30 @@ func testRefreshTokens(t *testing.T, s storage.Storage) {
 	mustNil(t, s.DeleteUser(ctx, "us-east-1_a", a.Sub))
 	_, err = s.GetRefreshToken(ctx, "r2")
 	wantIs(t, err, storage.ErrNotFound)
+}
+
+func testAuthCodes(t *testing.T, s storage.Storage) {
+	newPool(t, s, "us-east-1_a")
+	for i, exp := range []time.Time{at.Add(-time.Second), at.Add(time.Minute), at.Add(2 * time.Minute)} {
+		mustNil(t, s.CreateAuthCode(ctx, storage.AuthCode{Hash: fmt.Sprint("h", i), PoolID: "us-east-1_a", Payload: []byte{byte(i)}, Expires: exp}))
+	}
+	dup := s.CreateAuthCode(ctx, storage.AuthCode{Hash: "h1", PoolID: "us-east-1_a", Expires: at})
+	if dup == nil {
+		t.Fatal("a second code with the same hash was stored")
+	}
+	got, err := s.TakeAuthCode(ctx, "h1")
+	mustNil(t, err)
+	if got.PoolID != "us-east-1_a" || string(got.Payload) != "\x01" || !got.Expires.Equal(at.Add(time.Minute)) {
+		t.Fatalf("code = %+v", got)
+	}
+	_, err = s.TakeAuthCode(ctx, "h1")
+	wantIs(t, err, storage.ErrNotFound)
+	mustNil(t, s.PurgeAuthCodes(ctx, at))
+	_, err = s.TakeAuthCode(ctx, "h0")
+	wantIs(t, err, storage.ErrNotFound)
+	if _, err := s.TakeAuthCode(ctx, "h2"); err != nil {
+		t.Fatalf("purge took a live code: %v", err)
+	}
 }
 
 func testGroups(t *testing.T, s storage.Storage) {

@@ -164,6 +164,12 @@ func (s *Store) CreateAuthCode(ctx context.Context, c storage.AuthCode) error {
 	return err
 }
 
+// PurgeAuthCodes removes the codes that expired before t.
+func (s *Store) PurgeAuthCodes(ctx context.Context, t time.Time) error {
+	_, err := s.exec(ctx, `DELETE FROM auth_codes WHERE expires < ?`, ms(t))
+	return err
+}
+
 // TakeAuthCode removes a code and answers it, in one transaction.
 func (s *Store) TakeAuthCode(ctx context.Context, hash string) (storage.AuthCode, error) {
 	var c storage.AuthCode
