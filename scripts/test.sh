@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 command -v go >/dev/null || { echo "Go is required"; exit 1; }
 go mod download
 # Third-party JavaScript clients the tests drive (amazon-cognito-identity-js,
-# aws-jwt-verify), pinned by test/js/package-lock.json.
+# Amplify JS, aws-jwt-verify), pinned by test/js/package-lock.json.
 command -v npm >/dev/null || { echo "Node.js and npm are required for the JavaScript client tests"; exit 1; }
 (cd test/js && npm ci --no-audit --no-fund --loglevel=error)
 # Debian's Chromium for the hosted sign-in page test.

@@ -3,12 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,9 +66,11 @@ func runNode(t *testing.T, node, dir, script string, out any, env ...string) {
 	cmd := exec.Command(node, script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	raw, err := cmd.CombinedOutput()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("node %s: %v\n%s", script, err, raw)
+		t.Fatalf("node %s: %v\n%s%s", script, err, raw, stderr.String())
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		t.Fatalf("node %s output %q: %v", script, raw, err)
@@ -161,5 +165,21 @@ func TestAmazonCognitoIdentityJSCustomAuth(t *testing.T) {
 	if len(got.Passwordless.Asked) != 2 || got.Passwordless.Username != "cleo" || len(got.WithPassword.Asked) != 1 || got.WithPassword.Username != "cleo" ||
 		got.WrongPassword != "NotAuthorizedException" {
 		t.Fatalf("amazon-cognito-identity-js saw: %+v", got)
+	}
+}
+
+// Amplify JS v6 signs in by choice (USER_AUTH): a code by email named up
+// front, a code by SMS chosen among the factors offered, and the password
+// by SRP.
+func TestAmplifyChoiceBasedSignIn(t *testing.T) {
+	node, dir := jsClients(t)
+	e := jsEnv(t, "")
+	pool, clientID := choiceFixture(t, e, "amy")
+	var got map[string]any
+	runNode(t, node, dir, "amplify-userauth.mjs", &got, "ENDPOINT="+e.url, "POOL_ID="+pool, "CLIENT_ID="+clientID, "USERNAME=amy", "PASSWORD=Passw0rd!x")
+	want := `map[chooseStep:CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION emailDone:DONE emailStep:CONFIRM_SIGN_IN_WITH_EMAIL_CODE emailUser:amy ` +
+		`offered:[PASSWORD PASSWORD_SRP EMAIL_OTP SMS_OTP] passwordDone:DONE passwordUser:amy smsDone:DONE smsStep:CONFIRM_SIGN_IN_WITH_SMS_CODE]`
+	if fmt.Sprint(got) != want {
+		t.Fatalf("Amplify saw %v", got)
 	}
 }

@@ -68,6 +68,7 @@ func flowAllowed(c *UserPoolClientType, flow string) bool {
 		"REFRESH_TOKEN_AUTH":       {"ALLOW_REFRESH_TOKEN_AUTH"},
 		"REFRESH_TOKEN":            {"ALLOW_REFRESH_TOKEN_AUTH"},
 		"CUSTOM_AUTH":              {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+		"USER_AUTH":                {"ALLOW_USER_AUTH"},
 	}[flow]
 	legacy := true
 	for _, f := range c.ExplicitAuthFlows {
@@ -119,9 +120,7 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 		return nil, err
 	}
 	switch in.AuthFlow {
-	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH":
-	case "USER_AUTH":
-		return nil, apierr.New(apierr.UnsupportedOperation, "cognitod does not implement the %s flow yet.", in.AuthFlow)
+	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH", "USER_AUTH":
 	default:
 		return nil, apierr.Invalid("1 validation error detected: Value '%s' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set", in.AuthFlow)
 	}
@@ -138,6 +137,9 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 	}
 	if err := checkSecretHash(c, params["SECRET_HASH"], username); err != nil {
 		return nil, err
+	}
+	if in.AuthFlow == "USER_AUTH" {
+		return s.startUserAuth(ctx, p, c, username, params)
 	}
 	if in.AuthFlow == "CUSTOM_AUTH" {
 		return s.startCustomAuth(ctx, p, c, username, params, in.ClientMetadata)

@@ -229,7 +229,7 @@ func (s *Service) answerFactor(ctx context.Context, p *pool, c *UserPoolClientTy
 	if err != nil {
 		return nil, err
 	}
-	key := map[string]string{mfaSMS: "SMS_MFA_CODE", mfaTOTP: "SOFTWARE_TOKEN_MFA_CODE", mfaEmail: "EMAIL_OTP_CODE"}[factor]
+	key := map[string]string{mfaSMS: "SMS_MFA_CODE", mfaTOTP: "SOFTWARE_TOKEN_MFA_CODE", mfaEmail: "EMAIL_OTP_CODE", factorSMSOTP: "SMS_OTP_CODE"}[factor]
 	if r[key] == "" {
 		return nil, apierr.Invalid("Missing required parameter %s", key)
 	}

@@ -116,12 +116,14 @@ type UserAuthFactorsOutput struct {
 }
 
 // authFactors answers a user's sign-in factors: its second factors, and
-// PASSWORD when it has one (cognitod has no passwordless first factor).
-func authFactors(u *storage.User) *UserAuthFactorsOutput {
+// the first factors it can sign in with (see firstFactors).
+func authFactors(p *pool, u *storage.User) *UserAuthFactorsOutput {
 	out := &UserAuthFactorsOutput{Username: u.Username}
 	out.UserMFASettingList, out.PreferredMfaSetting = mfaOf(u)
-	if len(u.Password) > 0 {
-		out.ConfiguredUserAuthFactors = []string{"PASSWORD"}
+	for _, f := range firstFactors(p, u) {
+		if f != "PASSWORD_SRP" {
+			out.ConfiguredUserAuthFactors = append(out.ConfiguredUserAuthFactors, f)
+		}
 	}
 	return out
 }
@@ -133,17 +135,17 @@ func (s *Service) GetUserAuthFactors(ctx context.Context, in *AccessTokenInput) 
 	if err != nil {
 		return nil, err
 	}
-	return authFactors(&c.user), nil
+	return authFactors(c.pool, &c.user), nil
 }
 
 // AdminGetUserAuthFactors answers a user's sign-in factors.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminGetUserAuthFactors.html
 func (s *Service) AdminGetUserAuthFactors(ctx context.Context, in *UserRef) (*UserAuthFactorsOutput, error) {
-	_, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
+	p, u, err := s.poolUser(ctx, in.UserPoolId, in.Username)
 	if err != nil {
 		return nil, err
 	}
-	return authFactors(&u), nil
+	return authFactors(p, &u), nil
 }
 
 // SetUserSettingsInput is SetUserSettings' (and, with UserPoolId and

@@ -59,12 +59,14 @@ func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) 
 		return s.verifySRP(ctx, p, c, r)
 	case "NEW_PASSWORD_REQUIRED":
 		return s.newPassword(ctx, p, c, in.Session, r)
-	case mfaSMS, mfaTOTP, mfaEmail:
+	case mfaSMS, mfaTOTP, mfaEmail, factorSMSOTP:
 		return s.answerFactor(ctx, p, c, in.ChallengeName, in.Session, r)
 	case "SELECT_MFA_TYPE":
 		return s.selectFactor(ctx, p, c, in.Session, r)
 	case "MFA_SETUP":
 		return s.finishSetup(ctx, p, c, in.Session, r)
+	case "SELECT_CHALLENGE", "PASSWORD", "PASSWORD_SRP":
+		return s.answerFirstFactor(ctx, p, c, in.ChallengeName, in.Session, r)
 	case "CUSTOM_CHALLENGE":
 		return s.answerCustomChallenge(ctx, p, c, in)
 	case "DEVICE_SRP_AUTH":
