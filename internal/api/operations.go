@@ -72,6 +72,11 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 
+		"StartWebAuthnRegistration":    op(s.StartWebAuthnRegistration),
+		"CompleteWebAuthnRegistration": op(s.CompleteWebAuthnRegistration),
+		"ListWebAuthnCredentials":      op(s.ListWebAuthnCredentials),
+		"DeleteWebAuthnCredential":     op(s.DeleteWebAuthnCredential),
+
 		"ConfirmDevice":           op(s.ConfirmDevice),
 		"GetDevice":               op(s.GetDevice),
 		"AdminGetDevice":          op(s.AdminGetDevice),

@@ -12,40 +12,46 @@ type Code string
 // Codes of the cognito-idp model, plus the protocol-level codes the AWS front
 // door answers with (signature, serialization, unknown operation).
 const (
-	AliasExists                 Code = "AliasExistsException"
-	CodeDeliveryFailure         Code = "CodeDeliveryFailureException"
-	CodeMismatch                Code = "CodeMismatchException"
-	ConcurrentModification      Code = "ConcurrentModificationException"
-	DuplicateProvider           Code = "DuplicateProviderException"
-	EnableSoftwareTokenMFA      Code = "EnableSoftwareTokenMFAException"
-	ExpiredCode                 Code = "ExpiredCodeException"
-	GroupExists                 Code = "GroupExistsException"
-	InternalError               Code = "InternalErrorException"
-	InvalidLambdaResponse       Code = "InvalidLambdaResponseException"
-	InvalidOAuthFlow            Code = "InvalidOAuthFlowException"
-	InvalidParameter            Code = "InvalidParameterException"
-	InvalidPassword             Code = "InvalidPasswordException"
-	InvalidUserPoolConfig       Code = "InvalidUserPoolConfigurationException"
-	LimitExceeded               Code = "LimitExceededException"
-	MFAMethodNotFound           Code = "MFAMethodNotFoundException"
-	NotAuthorized               Code = "NotAuthorizedException"
-	PasswordResetRequired       Code = "PasswordResetRequiredException"
-	PreconditionNotMet          Code = "PreconditionNotMetException"
-	RefreshTokenReuse           Code = "RefreshTokenReuseException"
-	ResourceNotFound            Code = "ResourceNotFoundException"
-	ScopeDoesNotExist           Code = "ScopeDoesNotExistException"
-	SoftwareTokenMFANotFound    Code = "SoftwareTokenMFANotFoundException"
-	TooManyRequests             Code = "TooManyRequestsException"
-	UnexpectedLambda            Code = "UnexpectedLambdaException"
-	UnsupportedIdentityProvider Code = "UnsupportedIdentityProviderException"
-	UnsupportedOperation        Code = "UnsupportedOperationException"
-	UnsupportedTokenType        Code = "UnsupportedTokenTypeException"
-	UnsupportedUserState        Code = "UnsupportedUserStateException"
-	UserLambdaValidation        Code = "UserLambdaValidationException"
-	UserNotConfirmed            Code = "UserNotConfirmedException"
-	UserNotFound                Code = "UserNotFoundException"
-	UserPoolTagging             Code = "UserPoolTaggingException"
-	UsernameExists              Code = "UsernameExistsException"
+	AliasExists                  Code = "AliasExistsException"
+	CodeDeliveryFailure          Code = "CodeDeliveryFailureException"
+	CodeMismatch                 Code = "CodeMismatchException"
+	ConcurrentModification       Code = "ConcurrentModificationException"
+	DuplicateProvider            Code = "DuplicateProviderException"
+	EnableSoftwareTokenMFA       Code = "EnableSoftwareTokenMFAException"
+	ExpiredCode                  Code = "ExpiredCodeException"
+	GroupExists                  Code = "GroupExistsException"
+	InternalError                Code = "InternalErrorException"
+	InvalidLambdaResponse        Code = "InvalidLambdaResponseException"
+	InvalidOAuthFlow             Code = "InvalidOAuthFlowException"
+	InvalidParameter             Code = "InvalidParameterException"
+	InvalidPassword              Code = "InvalidPasswordException"
+	InvalidUserPoolConfig        Code = "InvalidUserPoolConfigurationException"
+	LimitExceeded                Code = "LimitExceededException"
+	MFAMethodNotFound            Code = "MFAMethodNotFoundException"
+	NotAuthorized                Code = "NotAuthorizedException"
+	PasswordResetRequired        Code = "PasswordResetRequiredException"
+	PreconditionNotMet           Code = "PreconditionNotMetException"
+	RefreshTokenReuse            Code = "RefreshTokenReuseException"
+	ResourceNotFound             Code = "ResourceNotFoundException"
+	ScopeDoesNotExist            Code = "ScopeDoesNotExistException"
+	SoftwareTokenMFANotFound     Code = "SoftwareTokenMFANotFoundException"
+	TooManyRequests              Code = "TooManyRequestsException"
+	UnexpectedLambda             Code = "UnexpectedLambdaException"
+	UnsupportedIdentityProvider  Code = "UnsupportedIdentityProviderException"
+	UnsupportedOperation         Code = "UnsupportedOperationException"
+	UnsupportedTokenType         Code = "UnsupportedTokenTypeException"
+	UnsupportedUserState         Code = "UnsupportedUserStateException"
+	UserLambdaValidation         Code = "UserLambdaValidationException"
+	UserNotConfirmed             Code = "UserNotConfirmedException"
+	UserNotFound                 Code = "UserNotFoundException"
+	UserPoolTagging              Code = "UserPoolTaggingException"
+	UsernameExists               Code = "UsernameExistsException"
+	WebAuthnChallengeNotFound    Code = "WebAuthnChallengeNotFoundException"
+	WebAuthnConfigMissing        Code = "WebAuthnConfigurationMissingException"
+	WebAuthnCredentialNotSupp    Code = "WebAuthnCredentialNotSupportedException"
+	WebAuthnNotEnabled           Code = "WebAuthnNotEnabledException"
+	WebAuthnOriginNotAllowed     Code = "WebAuthnOriginNotAllowedException"
+	WebAuthnRelyingPartyMismatch Code = "WebAuthnRelyingPartyMismatchException"
 
 	// Protocol-level codes answered before an operation runs.
 	IncompleteSignature        Code = "IncompleteSignatureException"
@@ -62,48 +68,54 @@ const (
 // service answers 400 for every client error, even where the model's
 // httpError trait says 403, 404 or 429; only server faults answer 500.
 var statusOf = map[Code]int{
-	AliasExists:                 http.StatusBadRequest,
-	CodeDeliveryFailure:         http.StatusBadRequest,
-	CodeMismatch:                http.StatusBadRequest,
-	ConcurrentModification:      http.StatusBadRequest,
-	DuplicateProvider:           http.StatusBadRequest,
-	EnableSoftwareTokenMFA:      http.StatusBadRequest,
-	ExpiredCode:                 http.StatusBadRequest,
-	GroupExists:                 http.StatusBadRequest,
-	InternalError:               http.StatusInternalServerError,
-	InvalidLambdaResponse:       http.StatusBadRequest,
-	InvalidOAuthFlow:            http.StatusBadRequest,
-	InvalidParameter:            http.StatusBadRequest,
-	InvalidPassword:             http.StatusBadRequest,
-	InvalidUserPoolConfig:       http.StatusBadRequest,
-	LimitExceeded:               http.StatusBadRequest,
-	MFAMethodNotFound:           http.StatusBadRequest,
-	NotAuthorized:               http.StatusBadRequest,
-	PasswordResetRequired:       http.StatusBadRequest,
-	PreconditionNotMet:          http.StatusBadRequest,
-	RefreshTokenReuse:           http.StatusBadRequest,
-	ResourceNotFound:            http.StatusBadRequest,
-	ScopeDoesNotExist:           http.StatusBadRequest,
-	SoftwareTokenMFANotFound:    http.StatusBadRequest,
-	TooManyRequests:             http.StatusBadRequest,
-	UnexpectedLambda:            http.StatusBadRequest,
-	UnsupportedIdentityProvider: http.StatusBadRequest,
-	UnsupportedOperation:        http.StatusBadRequest,
-	UnsupportedTokenType:        http.StatusBadRequest,
-	UnsupportedUserState:        http.StatusBadRequest,
-	UserLambdaValidation:        http.StatusBadRequest,
-	UserNotConfirmed:            http.StatusBadRequest,
-	UserNotFound:                http.StatusBadRequest,
-	UserPoolTagging:             http.StatusBadRequest,
-	UsernameExists:              http.StatusBadRequest,
-	IncompleteSignature:         http.StatusBadRequest,
-	InvalidSignature:            http.StatusBadRequest,
-	MissingAuthenticationToken:  http.StatusBadRequest,
-	UnrecognizedClient:          http.StatusBadRequest,
-	Serialization:               http.StatusBadRequest,
-	UnknownOperation:            http.StatusBadRequest,
-	RequestEntityTooLarge:       http.StatusRequestEntityTooLarge,
-	InvalidAction:               http.StatusBadRequest,
+	AliasExists:                  http.StatusBadRequest,
+	CodeDeliveryFailure:          http.StatusBadRequest,
+	CodeMismatch:                 http.StatusBadRequest,
+	ConcurrentModification:       http.StatusBadRequest,
+	DuplicateProvider:            http.StatusBadRequest,
+	EnableSoftwareTokenMFA:       http.StatusBadRequest,
+	ExpiredCode:                  http.StatusBadRequest,
+	GroupExists:                  http.StatusBadRequest,
+	InternalError:                http.StatusInternalServerError,
+	InvalidLambdaResponse:        http.StatusBadRequest,
+	InvalidOAuthFlow:             http.StatusBadRequest,
+	InvalidParameter:             http.StatusBadRequest,
+	InvalidPassword:              http.StatusBadRequest,
+	InvalidUserPoolConfig:        http.StatusBadRequest,
+	LimitExceeded:                http.StatusBadRequest,
+	MFAMethodNotFound:            http.StatusBadRequest,
+	NotAuthorized:                http.StatusBadRequest,
+	PasswordResetRequired:        http.StatusBadRequest,
+	PreconditionNotMet:           http.StatusBadRequest,
+	RefreshTokenReuse:            http.StatusBadRequest,
+	ResourceNotFound:             http.StatusBadRequest,
+	ScopeDoesNotExist:            http.StatusBadRequest,
+	SoftwareTokenMFANotFound:     http.StatusBadRequest,
+	TooManyRequests:              http.StatusBadRequest,
+	UnexpectedLambda:             http.StatusBadRequest,
+	UnsupportedIdentityProvider:  http.StatusBadRequest,
+	UnsupportedOperation:         http.StatusBadRequest,
+	UnsupportedTokenType:         http.StatusBadRequest,
+	UnsupportedUserState:         http.StatusBadRequest,
+	UserLambdaValidation:         http.StatusBadRequest,
+	UserNotConfirmed:             http.StatusBadRequest,
+	UserNotFound:                 http.StatusBadRequest,
+	UserPoolTagging:              http.StatusBadRequest,
+	UsernameExists:               http.StatusBadRequest,
+	WebAuthnChallengeNotFound:    http.StatusBadRequest,
+	WebAuthnConfigMissing:        http.StatusBadRequest,
+	WebAuthnCredentialNotSupp:    http.StatusBadRequest,
+	WebAuthnNotEnabled:           http.StatusBadRequest,
+	WebAuthnOriginNotAllowed:     http.StatusBadRequest,
+	WebAuthnRelyingPartyMismatch: http.StatusBadRequest,
+	IncompleteSignature:          http.StatusBadRequest,
+	InvalidSignature:             http.StatusBadRequest,
+	MissingAuthenticationToken:   http.StatusBadRequest,
+	UnrecognizedClient:           http.StatusBadRequest,
+	Serialization:                http.StatusBadRequest,
+	UnknownOperation:             http.StatusBadRequest,
+	RequestEntityTooLarge:        http.StatusRequestEntityTooLarge,
+	InvalidAction:                http.StatusBadRequest,
 }
 
 // Codes lists every code of the table (tests check each decodes in the SDK).

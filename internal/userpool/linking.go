@@ -41,6 +41,8 @@ type userExtra struct {
 	MFA  mfaRecord  `json:"mfa,omitzero"`
 	// Devices are the user's confirmed devices (see devices.go).
 	Devices []deviceRecord `json:"devices,omitempty"`
+	// Passkeys are the user's WebAuthn authenticators (see passkeys.go).
+	Passkeys []passkeyRecord `json:"passkeys,omitempty"`
 }
 
 func extraOf(u *storage.User) userExtra {

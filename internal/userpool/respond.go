@@ -65,6 +65,8 @@ func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) 
 		return s.selectFactor(ctx, p, c, in.Session, r)
 	case "MFA_SETUP":
 		return s.finishSetup(ctx, p, c, in.Session, r)
+	case factorWebAuthn:
+		return s.answerPasskey(ctx, p, c, in.Session, r)
 	case "SELECT_CHALLENGE", "PASSWORD", "PASSWORD_SRP":
 		return s.answerFirstFactor(ctx, p, c, in.ChallengeName, in.Session, r)
 	case "CUSTOM_CHALLENGE":

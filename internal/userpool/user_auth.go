@@ -50,6 +50,9 @@ func firstFactors(p *pool, u *storage.User) []string {
 	if slices.Contains(allowed, factorSMSOTP) && verified(u, "phone_number") {
 		out = append(out, factorSMSOTP)
 	}
+	if slices.Contains(allowed, factorWebAuthn) && len(extraOf(u).Passkeys) > 0 {
+		out = append(out, factorWebAuthn)
+	}
 	return out
 }
 
@@ -106,6 +109,9 @@ func (s *Service) startFirstFactor(ctx context.Context, p *pool, c *UserPoolClie
 	}
 	if err := customAuthAllowed(&u); err != nil {
 		return nil, err
+	}
+	if factor == factorWebAuthn {
+		return s.startPasskeySignIn(ctx, p, c, u, device)
 	}
 	via := mfaEmail
 	if factor == factorSMSOTP {

@@ -31,6 +31,8 @@ type Shape struct {
 	Pattern     string         `json:"pattern"`
 	Enum        []string       `json:"enum"`
 	Sensitive   bool           `json:"sensitive"`
+	// Document: any JSON value (a WebAuthn credential, say).
+	Document bool `json:"document"`
 
 	re *regexp.Regexp
 }

@@ -126,7 +126,7 @@ func (v *walker) structure(s *Shape, obj map[string]any, path string) {
 }
 
 func (v *walker) value(s *Shape, val any, path string) {
-	if s == nil {
+	if s == nil || s.Document {
 		return
 	}
 	switch s.Type {

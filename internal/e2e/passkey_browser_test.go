@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/document"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
+)
+
+// browserCeremony runs a WebAuthn ceremony in the page: create (options:
+// PublicKeyCredentialCreationOptionsJSON) or get (request options); it
+// answers the credential's toJSON().
+func browserCeremony(t *testing.T, ctx context.Context, kind, options string) string {
+	t.Helper()
+	parse := map[string]string{"create": "parseCreationOptionsFromJSON", "get": "parseRequestOptionsFromJSON"}[kind]
+	js := fmt.Sprintf(`(async () => {
+		const publicKey = PublicKeyCredential.%s(%s);
+		const cred = await navigator.credentials.%s({publicKey});
+		return JSON.stringify(cred.toJSON());
+	})()`, parse, options, kind)
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("navigator.credentials.%s: %v", kind, err)
+	}
+	return out
+}
+
+// A user registers a passkey from a real browser (Chromium's virtual
+// authenticator) and signs in with it (USER_AUTH, WEB_AUTHN); an answer
+// replayed is refused; a deleted passkey is no longer offered.
+func TestBrowserPasskey(t *testing.T) {
+	exe := chromium(t)
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeWebAuthn}}}})
+	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("app"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})).UserPoolClient.ClientId
+	e.confirmedUser(pool, clientID, "pia", "Passw0rd!x")
+	signIn := func(params map[string]string) *cip.InitiateAuthOutput {
+		t.Helper()
+		params["USERNAME"] = "pia"
+		return must[*cip.InitiateAuthOutput](t)(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserAuth, AuthParameters: params}))
+	}
+	access := signIn(map[string]string{"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!x"}).AuthenticationResult.AccessToken
+
+	// No relying party yet: neither a RelyingPartyId nor a domain.
+	_, err := e.c.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: access})
+	wantErr(t, err, "WebAuthnConfigurationMissingException", "WebAuthn configuration is missing: set a RelyingPartyId with SetUserPoolMfaConfig, or give the pool a domain.")
+	must[*cip.SetUserPoolMfaConfigOutput](t)(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: &pool, MfaConfiguration: types.UserPoolMfaTypeOff,
+		WebAuthnConfiguration: &types.WebAuthnConfigurationType{RelyingPartyId: aws.String("localhost"), UserVerification: types.UserVerificationTypeRequired}}))
+
+	// The app's page, at http://localhost (a secure context, in the
+	// relying party's domain).
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<!doctype html><title>app</title><p>app</p>`))
+	}))
+	defer page.Close()
+	_, port, _ := net.SplitHostPort(page.Listener.Addr().String())
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://localhost:"+port+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	authenticator, err := chromedp.Call(ctx, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{Options: &cdpwebauthn.VirtualAuthenticatorOptions{
+		Protocol: cdpwebauthn.AuthenticatorProtocolCtap2, Ctap2version: cdpwebauthn.Ctap2versionCtap21, Transport: cdpwebauthn.AuthenticatorTransportInternal,
+		HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Registration.
+	start := must[*cip.StartWebAuthnRegistrationOutput](t)(e.c.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: access}))
+	var options map[string]any
+	if err := start.CredentialCreationOptions.UnmarshalSmithyDocument(&options); err != nil {
+		t.Fatal(err)
+	}
+	if rp := options["rp"].(map[string]any); rp["id"] != "localhost" || options["challenge"] == "" {
+		t.Fatalf("CredentialCreationOptions %v", options)
+	}
+	raw, _ := json.Marshal(options)
+	var credential map[string]any
+	_ = json.Unmarshal([]byte(browserCeremony(t, ctx, "create", string(raw))), &credential)
+	must[*cip.CompleteWebAuthnRegistrationOutput](t)(e.c.CompleteWebAuthnRegistration(e.ctx, &cip.CompleteWebAuthnRegistrationInput{AccessToken: access,
+		Credential: document.NewLazyDocument(credential)}))
+	_, err = e.c.CompleteWebAuthnRegistration(e.ctx, &cip.CompleteWebAuthnRegistrationInput{AccessToken: access, Credential: document.NewLazyDocument(credential)})
+	wantErr(t, err, "WebAuthnChallengeNotFoundException", "The challenge of this credential was not found or has expired.")
+	list := must[*cip.ListWebAuthnCredentialsOutput](t)(e.c.ListWebAuthnCredentials(e.ctx, &cip.ListWebAuthnCredentialsInput{AccessToken: access}))
+	if len(list.Credentials) != 1 || aws.ToString(list.Credentials[0].CredentialId) != credential["id"] || aws.ToString(list.Credentials[0].RelyingPartyId) != "localhost" {
+		t.Fatalf("ListWebAuthnCredentials %+v", list.Credentials)
+	}
+
+	// Sign-in with the passkey, offered among the factors.
+	if ch := signIn(map[string]string{}); fmt.Sprint(ch.AvailableChallenges) != "[PASSWORD PASSWORD_SRP WEB_AUTHN]" {
+		t.Fatalf("AvailableChallenges %v", ch.AvailableChallenges)
+	}
+	ch := signIn(map[string]string{"PREFERRED_CHALLENGE": "WEB_AUTHN"})
+	if ch.ChallengeName != types.ChallengeNameTypeWebAuthn || ch.ChallengeParameters["CREDENTIAL_REQUEST_OPTIONS"] == "" {
+		t.Fatalf("WEB_AUTHN preferred: %q %v", ch.ChallengeName, ch.ChallengeParameters)
+	}
+	assertion := browserCeremony(t, ctx, "get", ch.ChallengeParameters["CREDENTIAL_REQUEST_OPTIONS"])
+	answer := func() (*cip.RespondToAuthChallengeOutput, error) {
+		return e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: types.ChallengeNameTypeWebAuthn, Session: ch.Session,
+			ChallengeResponses: map[string]string{"USERNAME": "pia", "CREDENTIAL": assertion}})
+	}
+	done := must[*cip.RespondToAuthChallengeOutput](t)(answer())
+	if done.AuthenticationResult == nil || jwtClaims(*done.AuthenticationResult.AccessToken)["username"] != "pia" {
+		t.Fatalf("passkey sign-in: %q %+v", done.ChallengeName, done.AuthenticationResult)
+	}
+	_, err = answer()
+	wantErr(t, err, "WebAuthnChallengeNotFoundException", "The challenge of this credential was not found or has expired.")
+
+	// An authenticator whose signature is wrong.
+	if _, err := chromedp.Call(ctx, cdpwebauthn.SetResponseOverrideBits, cdpwebauthn.SetResponseOverrideBitsParams{AuthenticatorID: authenticator.AuthenticatorID,
+		IsBogusSignature: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	ch = signIn(map[string]string{"PREFERRED_CHALLENGE": "WEB_AUTHN"})
+	assertion = browserCeremony(t, ctx, "get", ch.ChallengeParameters["CREDENTIAL_REQUEST_OPTIONS"])
+	_, err = answer()
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
+
+	// Deleted: no longer offered.
+	must[*cip.DeleteWebAuthnCredentialOutput](t)(e.c.DeleteWebAuthnCredential(e.ctx, &cip.DeleteWebAuthnCredentialInput{AccessToken: access, CredentialId: list.Credentials[0].CredentialId}))
+	if ch := signIn(map[string]string{}); fmt.Sprint(ch.AvailableChallenges) != "[PASSWORD PASSWORD_SRP]" {
+		t.Fatalf("AvailableChallenges after the delete: %v", ch.AvailableChallenges)
+	}
+	_, err = e.c.DeleteWebAuthnCredential(e.ctx, &cip.DeleteWebAuthnCredentialInput{AccessToken: access, CredentialId: list.Credentials[0].CredentialId})
+	wantErr(t, err, "ResourceNotFoundException", "Credential does not exist.")
+}
