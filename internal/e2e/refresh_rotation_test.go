@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,4 +86,33 @@ func TestGetTokensFromRefreshTokenClientSecret(t *testing.T) {
 	_, err = e.c.GetTokensFromRefreshToken(e.ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: c.ClientId, RefreshToken: token, ClientSecret: aws.String("wrongsecretof24charactersormore")})
 	wantErr(t, err, "NotAuthorizedException", "Unable to verify secret for client "+aws.ToString(c.ClientId))
 	must[*cip.GetTokensFromRefreshTokenOutput](t)(e.c.GetTokensFromRefreshToken(e.ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: c.ClientId, RefreshToken: token, ClientSecret: c.ClientSecret}))
+}
+
+// The token endpoint's refresh_token grant rotates too, for a client that
+// rotates: it answers a new refresh token, and the one it replaced is spent.
+func TestTokenEndpointRotatesRefreshTokens(t *testing.T) {
+	e := newEnv(t)
+	pool, _ := authFixture(t, e, nil)
+	rotating := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("rotating"),
+		ExplicitAuthFlows:    []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+		RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled}})).UserPoolClient.ClientId
+	e.confirmedUser(pool, rotating, "roy", "Passw0rd!x")
+	grant := func(token string) (int, map[string]any) {
+		resp, body := fetch(t, http.DefaultClient, e.url+"/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}, "client_id": {rotating}})
+		var out map[string]any
+		_ = json.Unmarshal([]byte(body), &out)
+		return resp.StatusCode, out
+	}
+	r1 := aws.ToString(e.signIn(rotating, "roy", "Passw0rd!x").AuthenticationResult.RefreshToken)
+	status, out := grant(r1)
+	r2, _ := out["refresh_token"].(string)
+	if status != 200 || out["access_token"] == nil || r2 == "" || r2 == r1 {
+		t.Fatalf("refresh grant with rotation: %d %v", status, out)
+	}
+	if status, out := grant(r1); status != 400 || out["error"] != "invalid_grant" {
+		t.Fatalf("the replaced token: %d %v", status, out)
+	}
+	if status, out := grant(r2); status != 200 || out["refresh_token"] == nil {
+		t.Fatalf("the new token: %d %v", status, out)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -226,11 +227,21 @@ func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh strin
 	if err != nil || !u.Enabled {
 		return nil, oauthErr("invalid_grant", "")
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, scopes: c.AllowedOAuthScopes, source: "TokenGeneration_RefreshTokens", device: rt.device}, false)
+	// With rotation, the grant answers a new refresh token too, as
+	// GetTokensFromRefreshToken does.
+	ss := &session{pool: p, client: c, user: u, authTime: rt.AuthTime, origin: rt.ID, scopes: c.AllowedOAuthScopes, source: "TokenGeneration_RefreshTokens", device: rt.device}
+	rotate, grace := rotation(c)
+	if rotate {
+		ss.rotates, ss.grace = rt.ID, grace
+	}
+	res, err := s.issue(ctx, ss, rotate)
+	if errors.Is(err, storage.ErrRevoked) {
+		return nil, oauthErr("invalid_grant", "")
+	}
 	if err != nil {
 		return nil, err
 	}
-	out := &TokenResponse{AccessToken: res.AccessToken, TokenType: "Bearer", ExpiresIn: res.ExpiresIn}
+	out := &TokenResponse{AccessToken: res.AccessToken, TokenType: "Bearer", ExpiresIn: res.ExpiresIn, RefreshToken: res.RefreshToken}
 	if contains(c.AllowedOAuthScopes, "openid") {
 		out.IDToken = res.IdToken
 	}
