@@ -72,6 +72,10 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 
+		"AddUserPoolClientSecret":    op(s.AddUserPoolClientSecret),
+		"DeleteUserPoolClientSecret": op(s.DeleteUserPoolClientSecret),
+		"ListUserPoolClientSecrets":  op(s.ListUserPoolClientSecrets),
+
 		"StartWebAuthnRegistration":    op(s.StartWebAuthnRegistration),
 		"CompleteWebAuthnRegistration": op(s.CompleteWebAuthnRegistration),
 		"ListWebAuthnCredentials":      op(s.ListWebAuthnCredentials),

@@ -55,6 +55,7 @@ var categories = map[string]string{
 	"ListTagsForResource": "UserPoolResourceRead", "GetSigningCertificate": "UserPoolResourceRead",
 	"GetUICustomization": "UserPoolResourceRead", "SetUICustomization": "UserPoolResourceUpdate", "TagResource": "UserPoolResourceUpdate", "UntagResource": "UserPoolResourceUpdate",
 	"DescribeUserPoolClient": "UserPoolClientRead", "ListUserPoolClients": "UserPoolClientRead",
+	"AddUserPoolClientSecret": "UserPoolClientUpdate", "DeleteUserPoolClientSecret": "UserPoolClientUpdate", "ListUserPoolClientSecrets": "UserPoolClientRead",
 	"CreateUserPoolClient": "UserPoolClientUpdate", "UpdateUserPoolClient": "UserPoolClientUpdate", "DeleteUserPoolClient": "UserPoolClientUpdate",
 	"DescribeIdentityProvider": "UserPoolResourceRead", "ListIdentityProviders": "UserPoolResourceRead", "GetIdentityProviderByIdentifier": "UserPoolResourceRead",
 	"DescribeResourceServer": "UserPoolResourceRead", "ListResourceServers": "UserPoolResourceRead",

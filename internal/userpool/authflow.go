@@ -50,9 +50,11 @@ func checkSecretHash(c *UserPoolClientType, given string, names ...string) error
 	if given == "" {
 		return apierr.New(apierr.NotAuthorized, "Client %s is configured with secret but SECRET_HASH was not received", c.ClientId)
 	}
-	for _, n := range names {
-		if n != "" && subtle.ConstantTimeCompare([]byte(auth.SecretHash(c.ClientSecret, n, c.ClientId)), []byte(given)) == 1 {
-			return nil
+	for _, sec := range c.secrets() {
+		for _, n := range names {
+			if n != "" && subtle.ConstantTimeCompare([]byte(auth.SecretHash(sec.Value, n, c.ClientId)), []byte(given)) == 1 {
+				return nil
+			}
 		}
 	}
 	return apierr.New(apierr.NotAuthorized, "Unable to verify secret hash for client %s", c.ClientId)

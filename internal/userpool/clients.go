@@ -279,9 +279,13 @@ func (s *Service) CreateUserPoolClient(ctx context.Context, in *CreateUserPoolCl
 		return nil, err
 	}
 	now := s.clock()
-	sc := storage.Client{PoolID: p.ID, Name: c.ClientName, Config: mustJSON(c), Created: now, Modified: now}
+	sc := storage.Client{PoolID: p.ID, Name: c.ClientName, Created: now, Modified: now}
 	err = withFreshID(func() string { return randomString(26, "abcdefghijklmnopqrstuvwxyz0123456789") }, func(id string) error {
 		sc.ID = id
+		if c.ClientSecret != "" {
+			c.Secrets = []clientSecret{{ID: id + "--1", Value: c.ClientSecret, Created: now.UnixMilli()}}
+		}
+		sc.Config = mustJSON(c)
 		return s.store.CreateClient(ctx, sc)
 	})
 	if err != nil {
@@ -296,6 +300,7 @@ func clientAnswer(c storage.Client) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.Secrets = nil
 	return map[string]any{"UserPoolClient": out}, nil
 }
 
@@ -339,7 +344,7 @@ func (s *Service) UpdateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 	if err != nil {
 		return nil, err
 	}
-	c := &UserPoolClientType{ClientSecret: old.ClientSecret}
+	c := &UserPoolClientType{ClientSecret: old.ClientSecret, Secrets: old.Secrets}
 	if in.ClientName == nil {
 		in.ClientName = &old.ClientName
 	}

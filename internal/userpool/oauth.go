@@ -169,7 +169,7 @@ func (s *Service) tokenClient(ctx context.Context, ca ClientAuth) (*pool, *UserP
 	if err != nil {
 		return nil, nil, oauthErr("invalid_client", "")
 	}
-	if c.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(c.ClientSecret), []byte(ca.ClientSecret)) != 1 {
+	if c.ClientSecret != "" && !c.secretIs(ca.ClientSecret) {
 		return nil, nil, oauthErr("invalid_client", "")
 	}
 	return p, c, nil

@@ -2,7 +2,6 @@ package userpool
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"time"
 
@@ -50,7 +49,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *struct {
 		if in.ClientSecret == "" {
 			return nil, apierr.New(apierr.NotAuthorized, "Client %s is configured with secret but ClientSecret was not received", c.ClientId)
 		}
-		if subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(c.ClientSecret)) != 1 {
+		if !c.secretIs(in.ClientSecret) {
 			return nil, apierr.New(apierr.NotAuthorized, "Unable to verify secret for client %s", c.ClientId)
 		}
 	}

@@ -240,7 +240,7 @@ func (s *Service) RevokeToken(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	if c.ClientSecret != "" && !constantEqual(c.ClientSecret, in.ClientSecret) {
+	if c.ClientSecret != "" && !c.secretIs(in.ClientSecret) {
 		return nil, apierr.New(apierr.NotAuthorized, "Client secret is invalid")
 	}
 	if !c.EnableTokenRevocation {

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -241,7 +240,6 @@ func jsonInto(raw []byte, v any) error {
 	return json.Unmarshal(raw, v)
 }
 
-func constantEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 // BaseURL is the public URL of the server.
 func (s *Service) BaseURL() string { return s.baseURL }

@@ -148,6 +148,9 @@ type UserPoolClientType struct {
 	EnablePropagateAdditionalUserContextData bool                    `json:"EnablePropagateAdditionalUserContextData"`
 	AuthSessionValidity                      int                     `json:"AuthSessionValidity"`
 	RefreshTokenRotation                     map[string]any          `json:"RefreshTokenRotation,omitempty"`
+	// Secrets are the client's secrets (see client_secrets.go); kept, not
+	// answered.
+	Secrets []clientSecret `json:"cognitod:Secrets,omitempty"`
 }
 
 // UserPoolClientDescription is one entry of ListUserPoolClients.
