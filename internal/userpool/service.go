@@ -240,7 +240,6 @@ func jsonInto(raw []byte, v any) error {
 	return json.Unmarshal(raw, v)
 }
 
-
 // BaseURL is the public URL of the server.
 func (s *Service) BaseURL() string { return s.baseURL }
 
