@@ -72,6 +72,12 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 
+		"SetRiskConfiguration":         op(s.SetRiskConfiguration),
+		"DescribeRiskConfiguration":    op(s.DescribeRiskConfiguration),
+		"AdminListUserAuthEvents":      op(s.AdminListUserAuthEvents),
+		"AdminUpdateAuthEventFeedback": op(s.AdminUpdateAuthEventFeedback),
+		"UpdateAuthEventFeedback":      op(s.UpdateAuthEventFeedback),
+
 		"AddUserPoolClientSecret":    op(s.AddUserPoolClientSecret),
 		"DeleteUserPoolClientSecret": op(s.DeleteUserPoolClientSecret),
 		"ListUserPoolClientSecrets":  op(s.ListUserPoolClientSecrets),

@@ -45,6 +45,7 @@ const (
 	UserNotConfirmed             Code = "UserNotConfirmedException"
 	UserNotFound                 Code = "UserNotFoundException"
 	UserPoolTagging              Code = "UserPoolTaggingException"
+	UserPoolAddOnNotEnabled      Code = "UserPoolAddOnNotEnabledException"
 	UsernameExists               Code = "UsernameExistsException"
 	WebAuthnChallengeNotFound    Code = "WebAuthnChallengeNotFoundException"
 	WebAuthnConfigMissing        Code = "WebAuthnConfigurationMissingException"
@@ -101,6 +102,7 @@ var statusOf = map[Code]int{
 	UserNotConfirmed:             http.StatusBadRequest,
 	UserNotFound:                 http.StatusBadRequest,
 	UserPoolTagging:              http.StatusBadRequest,
+	UserPoolAddOnNotEnabled:      http.StatusBadRequest,
 	UsernameExists:               http.StatusBadRequest,
 	WebAuthnChallengeNotFound:    http.StatusBadRequest,
 	WebAuthnConfigMissing:        http.StatusBadRequest,

@@ -130,7 +130,7 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	}
 	mux.Handle("/", apiServer)
-	return &Built{Handler: mux, Service: svc, Outbox: box}, nil
+	return &Built{Handler: userpool.ClientIPMiddleware(mux), Service: svc, Outbox: box}, nil
 }
 
 // Run serves until ctx is cancelled, then stops accepting, lets in-flight

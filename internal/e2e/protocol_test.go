@@ -69,7 +69,7 @@ func TestProtocolErrors(t *testing.T) {
 		code, msg          string
 	}{
 		{"unknown target", "NoSuchOperation", `{}`, good, "UnknownOperationException", "Unknown operation NoSuchOperation."},
-		{"not implemented", "SetRiskConfiguration", `{"UserPoolId":"` + pool + `"}`, good, "UnsupportedOperationException", "cognitod does not implement SetRiskConfiguration yet."},
+		{"not implemented", "ListUserPoolReplicas", `{"UserPoolId":"` + pool + `"}`, good, "UnsupportedOperationException", "cognitod does not implement ListUserPoolReplicas yet."},
 		{"not json", "AdminGetUser", `{"UserPoolId":`, good, "SerializationException", ""},
 		{"not an object", "AdminGetUser", `[1,2]`, good, "SerializationException", ""},
 		{"wrong type", "AdminGetUser", `{"UserPoolId":5,"Username":"a"}`, good, "SerializationException", ""},

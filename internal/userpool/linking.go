@@ -43,6 +43,9 @@ type userExtra struct {
 	Devices []deviceRecord `json:"devices,omitempty"`
 	// Passkeys are the user's WebAuthn authenticators (see passkeys.go).
 	Passkeys []passkeyRecord `json:"passkeys,omitempty"`
+	// AuthEvents are the user's newest authentication events, kept while
+	// the pool's threat protection is on (see threat_protection.go).
+	AuthEvents []authEvent `json:"authEvents,omitempty"`
 }
 
 func extraOf(u *storage.User) userExtra {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -237,6 +238,9 @@ func (s *Service) answerFactor(ctx context.Context, p *pool, c *UserPoolClientTy
 		return nil, err
 	}
 	u, err := s.useFactorCode(ctx, p, st.Sub, factor, r[key])
+	if errors.Is(err, errMFACode) {
+		return nil, s.signInFailed(ctx, p, st.Sub, err, "Mfa")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -35,8 +35,9 @@ var immutablePoolMembers = []string{"SchemaAttributes", "UsernameAttributes", "A
 // Members an UpdateUserPool that leaves them out keeps (every other member
 // it leaves out returns to its default, as in Cognito): tags, which
 // TagResource and UntagResource also manage, and what SetUserPoolMfaConfig
-// set beyond MfaConfiguration, and the hosted pages' UI customization.
-var keptPoolMembers = []string{"UserPoolTags", mfaMember, uiMember}
+// set beyond MfaConfiguration, the hosted pages' UI customization, and the
+// risk configurations.
+var keptPoolMembers = []string{"UserPoolTags", mfaMember, uiMember, riskMember}
 
 func decodePool(p storage.Pool) (*pool, error) {
 	out := &pool{Pool: p, CaseSensitive: true}
@@ -263,7 +264,7 @@ func (s *Service) normalisePoolConfig(cfg poolRequest) error {
 func (s *Service) describePool(p *pool, users int) map[string]any {
 	out := map[string]any{}
 	for k, v := range p.cfg {
-		if k != mfaMember && k != uiMember {
+		if !strings.HasPrefix(k, "cognitod:") { // cognitod's own members
 			out[k] = v
 		}
 	}

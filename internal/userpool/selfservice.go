@@ -194,7 +194,10 @@ func (s *Service) ChangePassword(ctx context.Context, in *struct {
 		u.Modified = s.clock()
 		return nil
 	})
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.recordAuthEvent(ctx, c.pool, c.user.Sub, "PasswordChange", "Pass", "NoRisk")
 }
 
 // signOut revokes every refresh token of a user and every access token
