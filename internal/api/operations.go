@@ -72,6 +72,14 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 
+		"SetLogDeliveryConfiguration": op(s.SetLogDeliveryConfiguration),
+		"GetLogDeliveryConfiguration": op(s.GetLogDeliveryConfiguration),
+		"CreateTerms":                 op(s.CreateTerms),
+		"UpdateTerms":                 op(s.UpdateTerms),
+		"DescribeTerms":               op(s.DescribeTerms),
+		"DeleteTerms":                 op(s.DeleteTerms),
+		"ListTerms":                   op(s.ListTerms),
+
 		"SetRiskConfiguration":         op(s.SetRiskConfiguration),
 		"DescribeRiskConfiguration":    op(s.DescribeRiskConfiguration),
 		"AdminListUserAuthEvents":      op(s.AdminListUserAuthEvents),

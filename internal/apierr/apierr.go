@@ -35,6 +35,8 @@ const (
 	ResourceNotFound             Code = "ResourceNotFoundException"
 	ScopeDoesNotExist            Code = "ScopeDoesNotExistException"
 	SoftwareTokenMFANotFound     Code = "SoftwareTokenMFANotFoundException"
+	TermsExists                  Code = "TermsExistsException"
+	ManagedLoginBrandingExists   Code = "ManagedLoginBrandingExistsException"
 	TooManyRequests              Code = "TooManyRequestsException"
 	UnexpectedLambda             Code = "UnexpectedLambdaException"
 	UnsupportedIdentityProvider  Code = "UnsupportedIdentityProviderException"
@@ -92,6 +94,8 @@ var statusOf = map[Code]int{
 	ResourceNotFound:             http.StatusBadRequest,
 	ScopeDoesNotExist:            http.StatusBadRequest,
 	SoftwareTokenMFANotFound:     http.StatusBadRequest,
+	TermsExists:                  http.StatusBadRequest,
+	ManagedLoginBrandingExists:   http.StatusBadRequest,
 	TooManyRequests:              http.StatusBadRequest,
 	UnexpectedLambda:             http.StatusBadRequest,
 	UnsupportedIdentityProvider:  http.StatusBadRequest,

@@ -34,6 +34,8 @@ var categories = map[string]string{
 	"ConfirmDevice":           "UserAuthentication",
 	"AdminListUserAuthEvents": "UserResourceRead", "AdminUpdateAuthEventFeedback": "UserResourceUpdate", "UpdateAuthEventFeedback": "UserResourceUpdate",
 	"SetRiskConfiguration": "UserPoolUpdate", "DescribeRiskConfiguration": "UserPoolRead",
+	"SetLogDeliveryConfiguration": "UserPoolUpdate", "GetLogDeliveryConfiguration": "UserPoolRead",
+	"CreateTerms": "UserPoolResourceUpdate", "UpdateTerms": "UserPoolResourceUpdate", "DeleteTerms": "UserPoolResourceUpdate", "DescribeTerms": "UserPoolResourceRead", "ListTerms": "UserPoolResourceRead",
 	"StartWebAuthnRegistration": "UserUpdate", "CompleteWebAuthnRegistration": "UserUpdate", "DeleteWebAuthnCredential": "UserUpdate", "ListWebAuthnCredentials": "UserRead",
 	"GetDevice": "UserResourceRead", "AdminGetDevice": "UserResourceRead", "ListDevices": "UserResourceRead", "AdminListDevices": "UserResourceRead",
 	"ForgetDevice": "UserResourceUpdate", "AdminForgetDevice": "UserResourceUpdate", "UpdateDeviceStatus": "UserResourceUpdate", "AdminUpdateDeviceStatus": "UserResourceUpdate",

@@ -32,13 +32,6 @@ type pool struct {
 // Members of CreateUserPool that UpdateUserPool cannot change.
 var immutablePoolMembers = []string{"SchemaAttributes", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration"}
 
-// Members an UpdateUserPool that leaves them out keeps (every other member
-// it leaves out returns to its default, as in Cognito): tags, which
-// TagResource and UntagResource also manage, and what SetUserPoolMfaConfig
-// set beyond MfaConfiguration, the hosted pages' UI customization, and the
-// risk configurations.
-var keptPoolMembers = []string{"UserPoolTags", mfaMember, uiMember, riskMember}
-
 func decodePool(p storage.Pool) (*pool, error) {
 	out := &pool{Pool: p, CaseSensitive: true}
 	if err := json.Unmarshal(p.Config, &out.cfg); err != nil {
@@ -358,9 +351,14 @@ func (s *Service) UpdateUserPool(ctx context.Context, in poolRequest) (map[strin
 				cfg[k] = v
 			}
 		}
-		for _, k := range keptPoolMembers {
-			if _, given := cfg[k]; !given && old.cfg[k] != nil {
-				cfg[k] = old.cfg[k]
+		// Kept when not given: tags, which TagResource and UntagResource
+		// also manage, and cognitod's own "cognitod:" members, set by other
+		// operations (MFA beyond MfaConfiguration, UI customization, risk
+		// configurations, log delivery, terms). Every other member left out
+		// returns to its default, as in Cognito.
+		for k, v := range old.cfg {
+			if _, given := cfg[k]; !given && (k == "UserPoolTags" || strings.HasPrefix(k, "cognitod:")) {
+				cfg[k] = v
 			}
 		}
 		if err := s.normalisePoolConfig(cfg); err != nil {
