@@ -72,6 +72,8 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 
+		"GetProvisionedLimit":         op(s.GetProvisionedLimit),
+		"UpdateProvisionedLimit":      op(s.UpdateProvisionedLimit),
 		"SetLogDeliveryConfiguration": op(s.SetLogDeliveryConfiguration),
 		"GetLogDeliveryConfiguration": op(s.GetLogDeliveryConfiguration),
 		"CreateTerms":                 op(s.CreateTerms),

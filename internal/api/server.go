@@ -142,7 +142,7 @@ func (s *Server) call(r *http.Request) (string, any, error) {
 	if s.quota != nil {
 		scope := region
 		if scope == "" {
-			scope = "unsigned"
+			scope = quota.UnsignedScope
 		}
 		if !s.quota.Allow(scope, name) {
 			return name, nil, apierr.New(apierr.TooManyRequests, "Rate exceeded")

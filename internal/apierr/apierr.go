@@ -34,6 +34,7 @@ const (
 	RefreshTokenReuse            Code = "RefreshTokenReuseException"
 	ResourceNotFound             Code = "ResourceNotFoundException"
 	ScopeDoesNotExist            Code = "ScopeDoesNotExistException"
+	ServiceQuotaExceeded         Code = "ServiceQuotaExceededException"
 	SoftwareTokenMFANotFound     Code = "SoftwareTokenMFANotFoundException"
 	TermsExists                  Code = "TermsExistsException"
 	ManagedLoginBrandingExists   Code = "ManagedLoginBrandingExistsException"
@@ -93,6 +94,7 @@ var statusOf = map[Code]int{
 	RefreshTokenReuse:            http.StatusBadRequest,
 	ResourceNotFound:             http.StatusBadRequest,
 	ScopeDoesNotExist:            http.StatusBadRequest,
+	ServiceQuotaExceeded:         http.StatusBadRequest,
 	SoftwareTokenMFANotFound:     http.StatusBadRequest,
 	TermsExists:                  http.StatusBadRequest,
 	ManagedLoginBrandingExists:   http.StatusBadRequest,

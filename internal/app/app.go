@@ -66,15 +66,18 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	outbound := &http.Client{Timeout: 10 * time.Second}
 	invoker := &triggers.Invoker{Endpoint: c.LambdaEndpoint, Region: c.Region, HTTP: outbound,
 		Creds: aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}}
-	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound})
-	if err != nil {
-		return nil, err
-	}
-	metrics := api.NewMetrics()
 	var limiter *quota.Limiter
 	if c.QuotaEmulation {
 		limiter = quota.New(c.QuotaRates, nil)
 	}
+	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound, Quota: limiter})
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.ApplyProvisionedLimits(ctx); err != nil {
+		return nil, err
+	}
+	metrics := api.NewMetrics()
 	apiServer, err := api.New(api.Config{
 		Service: svc,
 		Verifier: &sigv4.Verifier{Service: "cognito-idp", Lookup: func(id string) (string, bool) {

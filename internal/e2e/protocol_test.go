@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -224,4 +225,91 @@ func TestQuotaEmulation(t *testing.T) {
 	wantErr(t, throttled, "TooManyRequestsException", "Rate exceeded")
 	// Another category is not affected.
 	must[*cip.ListUsersOutput](t)(c.ListUsers(context.Background(), &cip.ListUsersInput{UserPoolId: &pool}))
+}
+
+// UpdateProvisionedLimit raises a category's rate for the quota emulation,
+// between the free limit and the account maximum; the value is kept, so a
+// node started later applies it too. (The SDK here predates the two
+// operations: they go as raw signed calls.)
+func TestProvisionedLimits(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlstore.OpenSQLiteMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	quotaOn := func(c *config.Config) {
+		c.QuotaEmulation, c.QuotaRates = true, map[string]float64{"UserRead": 3, "UserList": 3}
+	}
+	url, _ := serve(t, st, quotaOn)
+	c := client(url, "us-east-1", testKeyID, testSecret)
+	pool := *must[*cip.CreateUserPoolOutput](t)(c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("q")})).UserPool.Id
+	call := func(url, op, cat string, value int) (int, map[string]any) {
+		body := fmt.Sprintf(`{"LimitDefinition":{"LimitClass":"API_CATEGORY","Attributes":{"Category":%q}}`, cat)
+		if value > 0 {
+			body += fmt.Sprintf(`,"RequestedLimitValue":%d`, value)
+		}
+		status, _, out := rawCall(t, url, op, body+"}", signWith(testKeyID, testSecret, "us-east-1", time.Now()))
+		return status, out
+	}
+	get := func(url, cat string) string {
+		status, out := call(url, "GetProvisionedLimit", cat, 0)
+		l, _ := out["Limit"].(map[string]any)
+		return fmt.Sprint(status, " ", l["ProvisionedLimitValue"], "/", l["FreeLimitValue"])
+	}
+	if got := get(url, "UserList"); got != "200 3/3" {
+		t.Fatalf("UserList before: %s", got)
+	}
+	for _, tc := range []struct {
+		cat   string
+		value int
+		want  string
+	}{
+		{"UserList", 2, "InvalidParameterException: RequestedLimitValue 2 is below the free limit of UserList, 3 requests per second."},
+		{"UserList", 31, "ServiceQuotaExceededException: RequestedLimitValue 31 is above the account's maximum for UserList, 30 requests per second."},
+		{"NoSuchCategory", 5, "InvalidParameterException: The limit is not an API category's: give LimitClass API_CATEGORY and Attributes Category, one of the quota categories (UserAuthentication, UserCreation, ...)."},
+	} {
+		status, out := call(url, "UpdateProvisionedLimit", tc.cat, tc.value)
+		if got := fmt.Sprint(out["__type"], ": ", out["message"]); status != 400 || got != tc.want {
+			t.Fatalf("UpdateProvisionedLimit(%s, %d): %d %s", tc.cat, tc.value, status, got)
+		}
+	}
+	if status, out := call(url, "UpdateProvisionedLimit", "UserList", 9); status != 200 || out["Limit"].(map[string]any)["ProvisionedLimitValue"] != float64(9) {
+		t.Fatalf("UpdateProvisionedLimit: %d %v", status, out)
+	}
+
+	// A burst: the provisioned category lets 9 through (a few ms of refill
+	// may add one), the other its free 3.
+	burst := func(call func() error) int {
+		ok := 0
+		for i := 0; i < 20; i++ {
+			err := call()
+			switch {
+			case err == nil || strings.Contains(err.Error(), "UserNotFoundException"):
+				ok++
+			case !strings.Contains(err.Error(), "TooManyRequestsException"):
+				t.Fatal(err)
+			}
+		}
+		return ok
+	}
+	list := func(c *cip.Client) func() error {
+		return func() error { _, err := c.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: &pool}); return err }
+	}
+	read := func() error {
+		_, err := c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("nobody")})
+		return err
+	}
+	if n, m := burst(list(c)), burst(read); n < 9 || n > 10 || m < 3 || m > 4 {
+		t.Fatalf("burst let %d ListUsers (provisioned 9) and %d AdminGetUser (free 3) through", n, m)
+	}
+
+	// Another node on the same storage.
+	url2, _ := serve(t, st, quotaOn)
+	if got := get(url2, "UserList"); got != "200 9/3" {
+		t.Fatalf("UserList on another node: %s", got)
+	}
+	if n := burst(list(client(url2, "us-east-1", testKeyID, testSecret))); n < 9 || n > 10 {
+		t.Fatalf("the other node let %d ListUsers through", n)
+	}
 }

@@ -73,11 +73,34 @@ type Limiter struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	// provisioned are rates raised per (scope, category) by
+	// UpdateProvisionedLimit.
+	provisioned map[string]float64
 }
 
 type bucket struct {
 	tokens float64
 	last   time.Time
+}
+
+// UnsignedScope is the scope of unsigned calls (InitiateAuth, SignUp, ...):
+// they name no Region.
+const UnsignedScope = "unsigned"
+
+// Rate is a category's configured rate (0: not limited).
+func (l *Limiter) Rate(cat string) float64 { return l.rates[cat] }
+
+// SetProvisioned raises a category's rate in one scope (a Region), as
+// UpdateProvisionedLimit does.
+// Unsigned calls, which name no Region, get the highest rate provisioned
+// in any.
+func (l *Limiter) SetProvisioned(scope, cat string, rate float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.provisioned[scope+"/"+cat] = rate
+	if u := UnsignedScope + "/" + cat; rate > l.provisioned[u] {
+		l.provisioned[u] = rate
+	}
 }
 
 // New makes a limiter; rates override DefaultRates per category.
@@ -92,7 +115,7 @@ func New(rates map[string]float64, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{rates: r, now: now, buckets: map[string]*bucket{}}
+	return &Limiter{rates: r, now: now, buckets: map[string]*bucket{}, provisioned: map[string]float64{}}
 }
 
 // Allow takes one request of op in scope (a Region); false means "Rate exceeded".
@@ -106,6 +129,9 @@ func (l *Limiter) Allow(scope, op string) bool {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if p := l.provisioned[key]; p > rate {
+		rate = p
+	}
 	b, ok := l.buckets[key]
 	if !ok {
 		b = &bucket{tokens: rate, last: now}

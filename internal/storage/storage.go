@@ -147,6 +147,11 @@ type Storage interface {
 
 	// Secret returns the named server secret, creating it with gen on first use.
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
+	// Setting answers a named account setting; ErrNotFound when it is unset.
+	Setting(ctx context.Context, name string) ([]byte, error)
+	// UpdateSetting changes a named setting in one transaction: fn gets its
+	// value (nil when unset) and answers the new one.
+	UpdateSetting(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error
 
 	CreatePool(ctx context.Context, p Pool) error
 	GetPool(ctx context.Context, id string) (Pool, error)

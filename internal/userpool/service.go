@@ -21,6 +21,7 @@ import (
 	"github.com/cognitod/cognitod/internal/apierr"
 	"github.com/cognitod/cognitod/internal/auth"
 	"github.com/cognitod/cognitod/internal/outbox"
+	"github.com/cognitod/cognitod/internal/quota"
 	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/tokens"
 	"github.com/cognitod/cognitod/internal/triggers"
@@ -48,6 +49,8 @@ type Service struct {
 	// importsRunning are those jobs (by id), so none runs twice here.
 	node           string
 	importsRunning sync.Map
+	// limiter is the quota emulation's (nil when it is off).
+	limiter *quota.Limiter
 	// lastPurge is when (Unix seconds) expired one-time records were last purged.
 	lastPurge atomic.Int64
 }
@@ -64,6 +67,8 @@ type Options struct {
 	Outbox *outbox.Outbox
 	// Triggers invokes Lambda triggers (nil: triggers fail as unreachable).
 	Triggers *triggers.Invoker
+	// Quota is the quota emulation's limiter (nil when it is off).
+	Quota *quota.Limiter
 }
 
 // New makes a Service; it reads (or creates) the pagination token key.
@@ -97,7 +102,7 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, deviceGroupSecret: groupSecret, fetch: o.HTTP,
-		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, node: uuid.NewString()}
+		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, node: uuid.NewString(), limiter: o.Quota}
 	if s.outbox == nil {
 		s.outbox = outbox.New("")
 	}

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"Providers", testProviders},
 		{"Clients", testClients},
 		{"Secret", testSecret},
+		{"Settings", testSettings},
 		{"RefreshTokens", testRefreshTokens},
 		{"AuthCodes", testAuthCodes},
 		{"Groups", testGroups},
@@ -412,6 +413,25 @@ func testSecret(t *testing.T, s storage.Storage) {
 	mustNil(t, err)
 	if string(a) != "first" || string(b) != "first" {
 		t.Fatalf("secret = %q then %q", a, b)
+	}
+}
+
+func testSettings(t *testing.T, s storage.Storage) {
+	_, err := s.Setting(ctx, "limits")
+	wantIs(t, err, storage.ErrNotFound)
+	for _, v := range []string{"one", "two"} {
+		mustNil(t, s.UpdateSetting(ctx, "limits", func(old []byte) ([]byte, error) { return append(old, v...), nil }))
+	}
+	wantIs(t, s.UpdateSetting(ctx, "limits", func([]byte) ([]byte, error) { return nil, storage.ErrConflict }), storage.ErrConflict)
+	got, err := s.Setting(ctx, "limits")
+	mustNil(t, err)
+	if string(got) != "onetwo" {
+		t.Fatalf("setting = %q", got)
+	}
+	_, err = s.Secret(ctx, "key", func() []byte { return []byte("secret") })
+	mustNil(t, err)
+	if _, err := s.Setting(ctx, "key"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatal("a secret's name reads as a setting")
 	}
 }
 

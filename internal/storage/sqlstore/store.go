@@ -502,6 +502,29 @@ func (s *Store) Secret(ctx context.Context, name string, gen func() []byte) ([]b
 	return v, err
 }
 
+// Setting answers a named setting (kept in meta, beside the secrets).
+func (s *Store) Setting(ctx context.Context, name string) ([]byte, error) {
+	var v []byte
+	err := s.readRow(ctx, `SELECT value FROM meta WHERE name = ?`, "setting:"+name).Scan(&v)
+	return v, notFound(err)
+}
+
+// UpdateSetting changes a named setting in one transaction.
+func (s *Store) UpdateSetting(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var old []byte
+		if err := s.txRow(ctx, tx, `SELECT value FROM meta WHERE name = ?`, "setting:"+name).Scan(&old); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		v, err := fn(old)
+		if err != nil {
+			return err
+		}
+		_, err = s.txExec(ctx, tx, `INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, "setting:"+name, v)
+		return err
+	})
+}
+
 // writeEnded tells the user cache that a write transaction is over, and
 // whether it committed.
 func (s *Store) writeEnded(committed bool) {
