@@ -72,6 +72,12 @@ func operations(s *userpool.Service) map[string]handler {
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 
+		"CreateManagedLoginBranding":           op(s.CreateManagedLoginBranding),
+		"DescribeManagedLoginBranding":         op(s.DescribeManagedLoginBranding),
+		"DescribeManagedLoginBrandingByClient": op(s.DescribeManagedLoginBrandingByClient),
+		"UpdateManagedLoginBranding":           op(s.UpdateManagedLoginBranding),
+		"DeleteManagedLoginBranding":           op(s.DeleteManagedLoginBranding),
+
 		"GetProvisionedLimit":         op(s.GetProvisionedLimit),
 		"UpdateProvisionedLimit":      op(s.UpdateProvisionedLimit),
 		"SetLogDeliveryConfiguration": op(s.SetLogDeliveryConfiguration),

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/document"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
@@ -79,4 +80,39 @@ func TestTerms(t *testing.T) {
 	if d := must[*cip.DescribeTermsOutput](t)(e.c.DescribeTerms(e.ctx, &cip.DescribeTermsInput{UserPoolId: &pool, TermsId: pp.TermsId})); aws.ToString(d.Terms.TermsId) != aws.ToString(pp.TermsId) {
 		t.Fatalf("DescribeTerms %+v", d.Terms)
 	}
+}
+
+// Managed login branding: one per client, with settings and assets,
+// described by id and by client, replaced, deleted with its client.
+func TestManagedLoginBranding(t *testing.T) {
+	e := newEnv(t)
+	pool, clientID := authFixture(t, e, nil)
+	settings := document.NewLazyDocument(map[string]any{"categories": map[string]any{"global": map[string]any{"colorSchemeMode": "DARK"}}})
+	logo := types.AssetType{Category: types.AssetCategoryTypePageHeaderLogo, ColorMode: types.ColorSchemeModeTypeDark, Extension: types.AssetExtensionTypePng,
+		Bytes: []byte("\x89PNG\r\n\x1a\n")}
+	b := must[*cip.CreateManagedLoginBrandingOutput](t)(e.c.CreateManagedLoginBranding(e.ctx, &cip.CreateManagedLoginBrandingInput{UserPoolId: &pool,
+		ClientId: &clientID, Settings: settings, Assets: []types.AssetType{logo}})).ManagedLoginBranding
+	if b.ManagedLoginBrandingId == nil || len(b.Assets) != 1 || string(b.Assets[0].Bytes) != "\x89PNG\r\n\x1a\n" || b.CreationDate == nil {
+		t.Fatalf("CreateManagedLoginBranding %+v", b)
+	}
+	_, err := e.c.CreateManagedLoginBranding(e.ctx, &cip.CreateManagedLoginBrandingInput{UserPoolId: &pool, ClientId: &clientID, UseCognitoProvidedValues: true})
+	wantErr(t, err, "ManagedLoginBrandingExistsException", "Managed login branding already exists for client "+clientID+".")
+	byClient := must[*cip.DescribeManagedLoginBrandingByClientOutput](t)(e.c.DescribeManagedLoginBrandingByClient(e.ctx,
+		&cip.DescribeManagedLoginBrandingByClientInput{UserPoolId: &pool, ClientId: &clientID})).ManagedLoginBranding
+	var got map[string]any
+	if err := byClient.Settings.UnmarshalSmithyDocument(&got); err != nil || aws.ToString(byClient.ManagedLoginBrandingId) != aws.ToString(b.ManagedLoginBrandingId) ||
+		got["categories"].(map[string]any)["global"].(map[string]any)["colorSchemeMode"] != "DARK" {
+		t.Fatalf("by client: %+v %v %v", byClient, got, err)
+	}
+	_, err = e.c.UpdateManagedLoginBranding(e.ctx, &cip.UpdateManagedLoginBrandingInput{UserPoolId: &pool, ManagedLoginBrandingId: b.ManagedLoginBrandingId,
+		UseCognitoProvidedValues: true, Assets: []types.AssetType{logo}})
+	wantErr(t, err, "InvalidParameterException", "With UseCognitoProvidedValues true, leave Settings and Assets out.")
+	upd := must[*cip.UpdateManagedLoginBrandingOutput](t)(e.c.UpdateManagedLoginBranding(e.ctx, &cip.UpdateManagedLoginBrandingInput{UserPoolId: &pool,
+		ManagedLoginBrandingId: b.ManagedLoginBrandingId, UseCognitoProvidedValues: true})).ManagedLoginBranding
+	if !upd.UseCognitoProvidedValues || len(upd.Assets) != 0 || upd.Settings != nil {
+		t.Fatalf("UpdateManagedLoginBranding %+v", upd)
+	}
+	must[*cip.DeleteUserPoolClientOutput](t)(e.c.DeleteUserPoolClient(e.ctx, &cip.DeleteUserPoolClientInput{UserPoolId: &pool, ClientId: &clientID}))
+	_, err = e.c.DescribeManagedLoginBranding(e.ctx, &cip.DescribeManagedLoginBrandingInput{UserPoolId: &pool, ManagedLoginBrandingId: b.ManagedLoginBrandingId})
+	wantErr(t, err, "ResourceNotFoundException", "Managed login branding does not exist.")
 }

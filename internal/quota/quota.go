@@ -35,6 +35,8 @@ var categories = map[string]string{
 	"AdminListUserAuthEvents": "UserResourceRead", "AdminUpdateAuthEventFeedback": "UserResourceUpdate", "UpdateAuthEventFeedback": "UserResourceUpdate",
 	"SetRiskConfiguration": "UserPoolUpdate", "DescribeRiskConfiguration": "UserPoolRead",
 	"SetLogDeliveryConfiguration": "UserPoolUpdate", "GetLogDeliveryConfiguration": "UserPoolRead",
+	"CreateManagedLoginBranding": "UserPoolResourceUpdate", "UpdateManagedLoginBranding": "UserPoolResourceUpdate", "DeleteManagedLoginBranding": "UserPoolResourceUpdate",
+	"DescribeManagedLoginBranding": "UserPoolResourceRead", "DescribeManagedLoginBrandingByClient": "UserPoolResourceRead",
 	"CreateTerms": "UserPoolResourceUpdate", "UpdateTerms": "UserPoolResourceUpdate", "DeleteTerms": "UserPoolResourceUpdate", "DescribeTerms": "UserPoolResourceRead", "ListTerms": "UserPoolResourceRead",
 	"StartWebAuthnRegistration": "UserUpdate", "CompleteWebAuthnRegistration": "UserUpdate", "DeleteWebAuthnCredential": "UserUpdate", "ListWebAuthnCredentials": "UserRead",
 	"GetDevice": "UserResourceRead", "AdminGetDevice": "UserResourceRead", "ListDevices": "UserResourceRead", "AdminListDevices": "UserResourceRead",

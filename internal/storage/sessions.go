@@ -98,7 +98,18 @@ type Domain struct {
 	Created time.Time
 }
 
-// Resources keeps resource servers and domains.
+// LoginBranding is an app client's managed login style (one per client);
+// Config is the domain's encoding of its settings and assets.
+type LoginBranding struct {
+	ID       string
+	PoolID   string
+	ClientID string
+	Config   []byte
+	Created  time.Time
+	Modified time.Time
+}
+
+// Resources keeps resource servers, domains and login brandings.
 type Resources interface {
 	CreateResourceServer(ctx context.Context, r ResourceServer) error
 	GetResourceServer(ctx context.Context, poolID, identifier string) (ResourceServer, error)
@@ -111,6 +122,15 @@ type Resources interface {
 	DomainsOf(ctx context.Context, poolID string) ([]Domain, error)
 	UpdateDomain(ctx context.Context, d Domain) error
 	DeleteDomain(ctx context.Context, domain string) error
+
+	// CreateLoginBranding stores a client's style; a client has one at most
+	// (ErrAlreadyExists).
+	CreateLoginBranding(ctx context.Context, b LoginBranding) error
+	GetLoginBranding(ctx context.Context, poolID, id string) (LoginBranding, error)
+	GetLoginBrandingByClient(ctx context.Context, poolID, clientID string) (LoginBranding, error)
+	// UpdateLoginBranding replaces a style's Config and Modified.
+	UpdateLoginBranding(ctx context.Context, b LoginBranding) error
+	DeleteLoginBranding(ctx context.Context, poolID, id string) error
 }
 
 // ImportJob is a user import job; Config is the domain's encoding. Active

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"Settings", testSettings},
 		{"RefreshTokens", testRefreshTokens},
 		{"AuthCodes", testAuthCodes},
+		{"LoginBrandings", testLoginBrandings},
 		{"Groups", testGroups},
 		{"ImportFiles", testImportFiles},
 		{"ImportUsers", testImportUsers},
@@ -482,6 +483,35 @@ func testRefreshTokens(t *testing.T, s storage.Storage) {
 	mustNil(t, s.DeleteUser(ctx, "us-east-1_a", a.Sub))
 	_, err = s.GetRefreshToken(ctx, "r2")
 	wantIs(t, err, storage.ErrNotFound)
+}
+
+func testLoginBrandings(t *testing.T, s storage.Storage) {
+	newPool(t, s, "us-east-1_a")
+	for _, c := range []string{"c1", "c2"} {
+		mustNil(t, s.CreateClient(ctx, storage.Client{ID: c, PoolID: "us-east-1_a", Name: c, Config: []byte("{}"), Created: at, Modified: at}))
+	}
+	b := storage.LoginBranding{ID: "b1", PoolID: "us-east-1_a", ClientID: "c1", Config: []byte(`{"v":1}`), Created: at, Modified: at}
+	mustNil(t, s.CreateLoginBranding(ctx, b))
+	b2 := b
+	b2.ID = "b2"
+	wantIs(t, s.CreateLoginBranding(ctx, b2), storage.ErrAlreadyExists)
+	b2.ClientID = "c2"
+	mustNil(t, s.CreateLoginBranding(ctx, b2))
+	b.Config, b.Modified = []byte(`{"v":2}`), at.Add(time.Minute)
+	mustNil(t, s.UpdateLoginBranding(ctx, b))
+	got, err := s.GetLoginBrandingByClient(ctx, "us-east-1_a", "c1")
+	mustNil(t, err)
+	if got.ID != "b1" || string(got.Config) != `{"v":2}` || !got.Created.Equal(at) || !got.Modified.Equal(at.Add(time.Minute)) {
+		t.Fatalf("branding = %+v", got)
+	}
+	_, err = s.GetLoginBranding(ctx, "us-east-1_b", "b1")
+	wantIs(t, err, storage.ErrNotFound)
+	mustNil(t, s.DeleteClient(ctx, "c2"))
+	_, err = s.GetLoginBranding(ctx, "us-east-1_a", "b2")
+	wantIs(t, err, storage.ErrNotFound)
+	mustNil(t, s.DeleteLoginBranding(ctx, "us-east-1_a", "b1"))
+	wantIs(t, s.DeleteLoginBranding(ctx, "us-east-1_a", "b1"), storage.ErrNotFound)
+	wantIs(t, s.UpdateLoginBranding(ctx, b), storage.ErrNotFound)
 }
 
 func testAuthCodes(t *testing.T, s storage.Storage) {

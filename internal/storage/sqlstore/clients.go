@@ -55,7 +55,12 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*storage.Cl
 	return c, err
 }
 
-// DeleteClient removes an app client.
+// DeleteClient removes an app client and its login branding.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	return mustAffect(s.exec(ctx, `DELETE FROM user_pool_clients WHERE id = ?`, id))
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, `DELETE FROM login_brandings WHERE client_id = ?`, id); err != nil {
+			return err
+		}
+		return mustAffect(s.txExec(ctx, tx, `DELETE FROM user_pool_clients WHERE id = ?`, id))
+	})
 }

@@ -82,8 +82,9 @@ func TestMigrationRebuildsUsersKeepingIdentities(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if got := logged.String(); strings.Count(got, "migrating the database") != 2 || !strings.Contains(got, "0009_partial_alias_indexes.sql") || !strings.Contains(got, "0010_refresh_rotation.sql") {
-		t.Errorf("start-up log = %q, want one line for each of migrations 0009 and 0010", got)
+	if got := logged.String(); strings.Count(got, "migrating the database") != 3 || !strings.Contains(got, "0009_partial_alias_indexes.sql") ||
+		!strings.Contains(got, "0010_refresh_rotation.sql") || !strings.Contains(got, "0011_login_brandings.sql") {
+		t.Errorf("start-up log = %q, want one line for each of migrations 0009 to 0011", got)
 	}
 	a, err := s.GetUser(ctx, "us-east-1_m", storage.UserLookup{Field: "alias_email", Value: "a@example.com"})
 	if err != nil || a.Username != "alice" || a.IdentityCount != 1 {

@@ -67,6 +67,7 @@ func (s *Store) DeletePool(ctx context.Context, id string) error {
 			`DELETE FROM refresh_tokens WHERE pool_id = ?`,
 			`DELETE FROM resource_servers WHERE pool_id = ?`,
 			`DELETE FROM domains WHERE pool_id = ?`,
+			`DELETE FROM login_brandings WHERE pool_id = ?`,
 			`DELETE FROM auth_codes WHERE pool_id = ?`,
 			`DELETE FROM idp_identifiers WHERE pool_id = ?`,
 			`DELETE FROM identity_providers WHERE pool_id = ?`,

@@ -76,6 +76,45 @@ func (s *Store) UpdateDomain(ctx context.Context, d storage.Domain) error {
 	return mustAffect(s.exec(ctx, `UPDATE domains SET config = ? WHERE domain = ? AND pool_id = ?`, string(d.Config), d.Domain, d.PoolID))
 }
 
+const brandingCols = `id, pool_id, client_id, config, created, modified`
+
+func scanBranding(row scanner) (storage.LoginBranding, error) {
+	var b storage.LoginBranding
+	var cfg string
+	var c, m int64
+	if err := row.Scan(&b.ID, &b.PoolID, &b.ClientID, &cfg, &c, &m); err != nil {
+		return b, notFound(err)
+	}
+	b.Config, b.Created, b.Modified = []byte(cfg), fromMS(c), fromMS(m)
+	return b, nil
+}
+
+// CreateLoginBranding stores a client's login branding.
+func (s *Store) CreateLoginBranding(ctx context.Context, b storage.LoginBranding) error {
+	_, err := s.exec(ctx, `INSERT INTO login_brandings (`+brandingCols+`) VALUES (?,?,?,?,?,?)`, b.ID, b.PoolID, b.ClientID, string(b.Config), ms(b.Created), ms(b.Modified))
+	return err
+}
+
+// GetLoginBranding reads a login branding by id.
+func (s *Store) GetLoginBranding(ctx context.Context, poolID, id string) (storage.LoginBranding, error) {
+	return scanBranding(s.readRow(ctx, `SELECT `+brandingCols+` FROM login_brandings WHERE pool_id = ? AND id = ?`, poolID, id))
+}
+
+// GetLoginBrandingByClient reads a client's login branding.
+func (s *Store) GetLoginBrandingByClient(ctx context.Context, poolID, clientID string) (storage.LoginBranding, error) {
+	return scanBranding(s.readRow(ctx, `SELECT `+brandingCols+` FROM login_brandings WHERE pool_id = ? AND client_id = ?`, poolID, clientID))
+}
+
+// UpdateLoginBranding replaces a login branding's configuration.
+func (s *Store) UpdateLoginBranding(ctx context.Context, b storage.LoginBranding) error {
+	return mustAffect(s.exec(ctx, `UPDATE login_brandings SET config = ?, modified = ? WHERE pool_id = ? AND id = ?`, string(b.Config), ms(b.Modified), b.PoolID, b.ID))
+}
+
+// DeleteLoginBranding removes a login branding.
+func (s *Store) DeleteLoginBranding(ctx context.Context, poolID, id string) error {
+	return mustAffect(s.exec(ctx, `DELETE FROM login_brandings WHERE pool_id = ? AND id = ?`, poolID, id))
+}
+
 // DeleteDomain removes a domain.
 func (s *Store) DeleteDomain(ctx context.Context, domain string) error {
 	return mustAffect(s.exec(ctx, `DELETE FROM domains WHERE domain = ?`, domain))

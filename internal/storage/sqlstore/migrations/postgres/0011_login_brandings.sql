@@ -1,0 +1,11 @@
+-- Managed login branding: one style per app client (settings and assets,
+-- the domain's JSON encoding).
+CREATE TABLE login_brandings (
+  id        TEXT PRIMARY KEY,
+  pool_id   TEXT NOT NULL REFERENCES user_pools(id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  config    TEXT NOT NULL,
+  created   BIGINT NOT NULL,
+  modified  BIGINT NOT NULL,
+  UNIQUE (pool_id, client_id)
+);
