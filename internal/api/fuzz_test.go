@@ -44,19 +44,31 @@ func FuzzDispatch(f *testing.F) {
 	}
 	id := pool["UserPool"].(map[string]any)["Id"].(string)
 	seeds := map[string]string{
-		"AdminLinkProviderForUser":    `{"UserPoolId":"` + id + `","DestinationUser":{"ProviderName":"Cognito","ProviderAttributeValue":"alice"},"SourceUser":{"ProviderName":"Google","ProviderAttributeName":"Cognito_Subject","ProviderAttributeValue":"1"}}`,
-		"AdminCreateUser":             `{"UserPoolId":"` + id + `","Username":"alice","UserAttributes":[{"Name":"email","Value":"a@b.c"}]}`,
-		"ListUsers":                   `{"UserPoolId":"` + id + `","Filter":"email ^= \"a\"","Limit":2}`,
-		"CreateUserPool":              `{"PoolName":"x","Schema":[{"Name":"t","Mutable":false}],"Policies":{"PasswordPolicy":{"MinimumLength":9}}}`,
-		"UpdateUserPool":              `{"UserPoolId":"` + id + `","MfaConfiguration":"OFF"}`,
-		"CreateIdentityProvider":      `{"UserPoolId":"` + id + `","ProviderName":"Google","ProviderType":"Google","ProviderDetails":{"client_id":"a","client_secret":"b","authorize_scopes":"openid"}}`,
-		"CreateUserPoolClient":        `{"UserPoolId":"` + id + `","ClientName":"c","CallbackURLs":["https://x/cb"]}`,
-		"AdminDisableProviderForUser": `{"UserPoolId":"` + id + `","User":{"ProviderName":"Google","ProviderAttributeValue":"1"}}`,
+		"AdminLinkProviderForUser":     `{"UserPoolId":"` + id + `","DestinationUser":{"ProviderName":"Cognito","ProviderAttributeValue":"alice"},"SourceUser":{"ProviderName":"Google","ProviderAttributeName":"Cognito_Subject","ProviderAttributeValue":"1"}}`,
+		"AdminCreateUser":              `{"UserPoolId":"` + id + `","Username":"alice","UserAttributes":[{"Name":"email","Value":"a@b.c"}]}`,
+		"ListUsers":                    `{"UserPoolId":"` + id + `","Filter":"email ^= \"a\"","Limit":2}`,
+		"CreateUserPool":               `{"PoolName":"x","Schema":[{"Name":"t","Mutable":false}],"Policies":{"PasswordPolicy":{"MinimumLength":9}}}`,
+		"UpdateUserPool":               `{"UserPoolId":"` + id + `","MfaConfiguration":"OFF"}`,
+		"CreateIdentityProvider":       `{"UserPoolId":"` + id + `","ProviderName":"Google","ProviderType":"Google","ProviderDetails":{"client_id":"a","client_secret":"b","authorize_scopes":"openid"}}`,
+		"CreateUserPoolClient":         `{"UserPoolId":"` + id + `","ClientName":"c","CallbackURLs":["https://x/cb"]}`,
+		"AdminDisableProviderForUser":  `{"UserPoolId":"` + id + `","User":{"ProviderName":"Google","ProviderAttributeValue":"1"}}`,
+		"SetRiskConfiguration":         `{"UserPoolId":"` + id + `","RiskExceptionConfiguration":{"BlockedIPRangeList":["10.0.0.0/8","x"]}}`,
+		"CreateManagedLoginBranding":   `{"UserPoolId":"` + id + `","ClientId":"c","Settings":{"a":1},"Assets":[{"Category":"FORM_LOGO","ColorMode":"LIGHT","Extension":"PNG","Bytes":"iVBO"}]}`,
+		"UpdateProvisionedLimit":       `{"LimitDefinition":{"LimitClass":"API_CATEGORY","Attributes":{"Category":"UserRead"}},"RequestedLimitValue":200}`,
+		"SetLogDeliveryConfiguration":  `{"UserPoolId":"` + id + `","LogConfigurations":[{"LogLevel":"INFO","EventSource":"userAuthEvents","S3Configuration":{"BucketArn":"arn:aws:s3:::b"}}]}`,
+		"CreateTerms":                  `{"UserPoolId":"` + id + `","ClientId":"c","TermsName":"terms-of-use","TermsSource":"LINK","Enforcement":"NONE","Links":{"cognito:default":"https://x"}}`,
+		"AddUserPoolClientSecret":      `{"UserPoolId":"` + id + `","ClientId":"c"}`,
+		"CompleteWebAuthnRegistration": `{"AccessToken":"x","Credential":{"id":"AA","response":{"clientDataJSON":"e30"}}}`,
+		"ConfirmDevice":                `{"AccessToken":"x","DeviceKey":"us-east-1_x","DeviceSecretVerifierConfig":{"PasswordVerifier":"%%","Salt":"AA=="}}`,
 	}
 	for target, body := range seeds {
 		f.Add(target, []byte(body))
 	}
 	f.Add("InitiateAuth", []byte(`{}`))
+	for _, name := range []string{"CUSTOM_CHALLENGE", "WEB_AUTHN", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER", "SELECT_CHALLENGE", "SMS_OTP"} {
+		f.Add("RespondToAuthChallenge", []byte(`{"ClientId":"c","ChallengeName":"`+name+`","Session":"AAAA","ChallengeResponses":{"USERNAME":"u","ANSWER":"a","CREDENTIAL":"{}"}}`))
+	}
+	f.Add("InitiateAuth", []byte(`{"ClientId":"c","AuthFlow":"USER_AUTH","AuthParameters":{"USERNAME":"u","PREFERRED_CHALLENGE":"WEB_AUTHN"}}`))
 	f.Add("Nope", []byte(`[`))
 	signer := v4.NewSigner()
 	f.Fuzz(func(t *testing.T, target string, body []byte) {
