@@ -103,6 +103,21 @@ func TestThreatProtection(t *testing.T) {
 		d.RiskConfiguration.CompromisedCredentialsRiskConfiguration.Actions.EventAction != types.CompromisedCredentialsEventActionTypeBlock {
 		t.Fatalf("the pool's configuration: %+v", d.RiskConfiguration)
 	}
+	// AUDIT: the blocked address signs in; its event says Block.
+	audit := e.pool(&cip.CreateUserPoolInput{UserPoolAddOns: &types.UserPoolAddOnsType{AdvancedSecurityMode: types.AdvancedSecurityModeTypeAudit}})
+	auditClient := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &audit, ClientName: aws.String("a"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})).UserPoolClient.ClientId
+	e.user(audit, "ava", "email", "ava@example.com")
+	must[*cip.AdminSetUserPasswordOutput](t)(e.c.AdminSetUserPassword(e.ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &audit, Username: aws.String("ava"), Password: aws.String("Passw0rd!x"), Permanent: true}))
+	must[*cip.SetRiskConfigurationOutput](t)(e.c.SetRiskConfiguration(e.ctx, &cip.SetRiskConfigurationInput{UserPoolId: &audit,
+		RiskExceptionConfiguration: &types.RiskExceptionConfigurationType{BlockedIPRangeList: []string{"127.0.0.0/8"}}}))
+	must[*cip.AdminInitiateAuthOutput](t)(e.c.AdminInitiateAuth(e.ctx, &cip.AdminInitiateAuthInput{UserPoolId: &audit, ClientId: &auditClient,
+		AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "ava", "PASSWORD": "Passw0rd!x"}}))
+	ev := must[*cip.AdminListUserAuthEventsOutput](t)(e.c.AdminListUserAuthEvents(e.ctx, &cip.AdminListUserAuthEventsInput{UserPoolId: &audit, Username: aws.String("ava")}))
+	if got := describe(ev.AuthEvents); got != "SignIn/Pass/Block[Password=Success]@127.0.0.1" {
+		t.Fatalf("AUDIT events: %s", got)
+	}
+
 	status, _, raw := rawCall(t, e.url, "DescribeUserPool", `{"UserPoolId":"`+pool+`"}`, signWith(testKeyID, testSecret, "us-east-1", time.Now()))
 	for k := range raw["UserPool"].(map[string]any) {
 		if strings.HasPrefix(k, "cognitod:") || status != 200 {

@@ -140,7 +140,7 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 	if err := checkSecretHash(c, params["SECRET_HASH"], username); err != nil {
 		return nil, err
 	}
-	if p.ipBlocked(ctx, c.ClientId) {
+	if p.securityMode() == "ENFORCED" && p.ipBlocked(ctx, c.ClientId) {
 		u, _ := s.findUser(ctx, p, username)
 		if err := s.refuseBlocked(ctx, p, c, u.Sub); err != nil {
 			return nil, err
@@ -174,7 +174,7 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 		return nil, err
 	}
 	if !checkPassword(u.Password, password) {
-		return nil, s.signInFailed(ctx, p, u.Sub, errBadCredentials, "Password")
+		return nil, s.signInFailed(ctx, p, c, u.Sub, errBadCredentials, "Password")
 	}
 	return s.afterPassword(ctx, p, c, u, params["DEVICE_KEY"])
 }
@@ -256,7 +256,7 @@ func (s *Service) signedInBy(ctx context.Context, p *pool, c *UserPoolClientType
 		return nil, err
 	}
 	res.NewDeviceMetadata = newDevice
-	if err := s.recordAuthEvent(ctx, p, u.Sub, "SignIn", "Pass", "NoRisk", [2]string{"Password", "Success"}); err != nil {
+	if err := s.recordAuthEvent(ctx, p, c.ClientId, u.Sub, "SignIn", "Pass", [2]string{"Password", "Success"}); err != nil {
 		return nil, err
 	}
 	return map[string]any{"AuthenticationResult": res, "ChallengeParameters": map[string]string{}}, nil

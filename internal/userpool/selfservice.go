@@ -197,7 +197,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.recordAuthEvent(ctx, c.pool, c.user.Sub, "PasswordChange", "Pass", "NoRisk")
+	return nil, s.recordAuthEvent(ctx, c.pool, c.claims.String("client_id"), c.user.Sub, "PasswordChange", "Pass")
 }
 
 // signOut revokes every refresh token of a user and every access token

@@ -114,7 +114,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 	if d != nil {
 		out["CodeDeliveryDetails"] = d
 	}
-	return out, s.recordAuthEvent(ctx, p, created.Sub, "SignUp", "Pass", "NoRisk")
+	return out, s.recordAuthEvent(ctx, p, c.ClientId, created.Sub, "SignUp", "Pass")
 }
 
 // ConfirmSignUpInput is the ConfirmSignUp request.
@@ -322,7 +322,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in *ClientUserInput) (map[
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"CodeDeliveryDetails": d}, s.recordAuthEvent(ctx, p, u.Sub, "ForgotPassword", "Pass", "NoRisk")
+	return map[string]any{"CodeDeliveryDetails": d}, s.recordAuthEvent(ctx, p, in.ClientId, u.Sub, "ForgotPassword", "Pass")
 }
 
 // ConfirmForgotPasswordInput is the ConfirmForgotPassword request.
@@ -357,7 +357,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err != nil {
 		return nil, err
 	}
-	if err := s.recordAuthEvent(ctx, p, u.Sub, "PasswordChange", "Pass", "NoRisk"); err != nil {
+	if err := s.recordAuthEvent(ctx, p, c.ClientId, u.Sub, "PasswordChange", "Pass"); err != nil {
 		return nil, err
 	}
 	return nil, s.postConfirmation(ctx, p, c.ClientId, u.Sub, "PostConfirmation_ConfirmForgotPassword")

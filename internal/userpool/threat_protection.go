@@ -232,10 +232,16 @@ type authEvent struct {
 }
 
 // recordAuthEvent keeps an event of a user, in a pool with threat
-// protection on; a user keeps its newest maxAuthEvents.
-func (s *Service) recordAuthEvent(ctx context.Context, p *pool, sub, typ, response, risk string, challenges ...[2]string) error {
+// protection on; a user keeps its newest maxAuthEvents. Its risk decision
+// is Block for a caller in the blocked ranges of the client's (or pool's)
+// configuration, else NoRisk.
+func (s *Service) recordAuthEvent(ctx context.Context, p *pool, clientID, sub, typ, response string, challenges ...[2]string) error {
 	if p.securityMode() == "OFF" || sub == "" {
 		return nil
+	}
+	risk := "NoRisk"
+	if p.ipBlocked(ctx, clientID) {
+		risk = "Block"
 	}
 	now := s.clock().UnixMilli()
 	_, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
@@ -260,27 +266,24 @@ func (s *Service) recordAuthEvent(ctx context.Context, p *pool, sub, typ, respon
 
 // signInFailed records a refused sign-in (challenge: the step that failed,
 // after a right password for an MFA code) and answers err.
-func (s *Service) signInFailed(ctx context.Context, p *pool, sub string, err error, failed string) error {
+func (s *Service) signInFailed(ctx context.Context, p *pool, c *UserPoolClientType, sub string, err error, failed string) error {
 	challenges := [][2]string{{"Password", "Failure"}}
 	if failed == "Mfa" {
 		challenges = [][2]string{{"Password", "Success"}, {"Mfa", "Failure"}}
 	}
-	if rerr := s.recordAuthEvent(ctx, p, sub, "SignIn", "Fail", "NoRisk", challenges...); rerr != nil {
+	if rerr := s.recordAuthEvent(ctx, p, c.ClientId, sub, "SignIn", "Fail", challenges...); rerr != nil {
 		return rerr
 	}
 	return err
 }
 
 // refuseBlocked refuses, in ENFORCED mode, a sign-in from a blocked
-// address (AUDIT only records it).
+// address (in AUDIT, its events only say Block).
 func (s *Service) refuseBlocked(ctx context.Context, p *pool, c *UserPoolClientType, sub string) error {
-	if !p.ipBlocked(ctx, c.ClientId) {
+	if p.securityMode() != "ENFORCED" || !p.ipBlocked(ctx, c.ClientId) {
 		return nil
 	}
-	if p.securityMode() != "ENFORCED" {
-		return s.recordAuthEvent(ctx, p, sub, "SignIn", "InProgress", "Block")
-	}
-	if err := s.recordAuthEvent(ctx, p, sub, "SignIn", "Fail", "Block"); err != nil {
+	if err := s.recordAuthEvent(ctx, p, c.ClientId, sub, "SignIn", "Fail"); err != nil {
 		return err
 	}
 	return errBlockedIP
