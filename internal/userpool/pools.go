@@ -27,6 +27,8 @@ type pool struct {
 	ui                 map[string]uiCustomization
 	// devices is the DeviceConfiguration; nil when devices are not tracked.
 	devices *deviceConfig
+	// security is UserPoolAddOns.AdvancedSecurityMode (OFF, AUDIT, ENFORCED).
+	security string
 }
 
 // Members of CreateUserPool that UpdateUserPool cannot change.
@@ -47,6 +49,9 @@ func decodePool(p storage.Pool) (*pool, error) {
 	get("AliasAttributes", &out.AliasAttributes)
 	get("AutoVerifiedAttributes", &out.AutoVerified)
 	get("DeviceConfiguration", &out.devices)
+	var addOns struct{ AdvancedSecurityMode string }
+	get("UserPoolAddOns", &addOns)
+	out.security = addOns.AdvancedSecurityMode
 	var uc struct{ CaseSensitive *bool }
 	get("UsernameConfiguration", &uc)
 	if uc.CaseSensitive != nil {

@@ -64,12 +64,10 @@ func clientIP(ctx context.Context) string {
 
 // securityMode is the pool's AdvancedSecurityMode (OFF, AUDIT, ENFORCED).
 func (p *pool) securityMode() string {
-	var a struct{ AdvancedSecurityMode string }
-	_ = jsonInto(p.cfg["UserPoolAddOns"], &a)
-	if a.AdvancedSecurityMode == "" {
+	if p.security == "" {
 		return "OFF"
 	}
-	return a.AdvancedSecurityMode
+	return p.security
 }
 
 // riskConfig is one stored risk configuration.
