@@ -135,11 +135,9 @@ func (s *Service) deviceOfSignIn(ctx context.Context, p *pool, u *storage.User, 
 		return key, &NewDeviceMetadataType{DeviceKey: key, DeviceGroupKey: s.deviceGroupKey(p.ID, u.Sub)}, nil
 	}
 	now := s.clock().UnixMilli()
-	updated, err := s.store.UpdateUser(ctx, p.ID, u.Sub, func(v *storage.User) error {
-		x := extraOf(v)
+	updated, err := s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
 		if d := x.device(named); d != nil {
 			d.LastAuth = now
-			v.Extra = mustJSON(x)
 		}
 		return nil
 	})
@@ -274,8 +272,7 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (ma
 	}
 	now := s.clock().UnixMilli()
 	remembered := !p.devices.DeviceOnlyRememberedOnUserPrompt
-	_, err = s.store.UpdateUser(ctx, p.ID, c.user.Sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err = s.editExtra(ctx, p.ID, c.user.Sub, func(_ *storage.User, x *userExtra) error {
 		d := x.device(in.DeviceKey)
 		if d == nil {
 			if len(x.Devices) >= maxDevices {
@@ -295,12 +292,8 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (ma
 		if in.DeviceName != "" {
 			d.Name = in.DeviceName
 		}
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, errUserNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -364,8 +357,7 @@ func (s *Service) changeDevice(ctx context.Context, in *DeviceInput, admin bool,
 		return nil, err
 	}
 	now := s.clock().UnixMilli()
-	_, err = s.store.UpdateUser(ctx, p.ID, u.Sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err = s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
 		i := slices.IndexFunc(x.Devices, func(d deviceRecord) bool { return d.Key == in.DeviceKey })
 		if i < 0 {
 			return errDeviceNotFound
@@ -376,12 +368,8 @@ func (s *Service) changeDevice(ctx context.Context, in *DeviceInput, admin bool,
 			fn(&x.Devices[i])
 			x.Devices[i].Modified = now
 		}
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, errUserNotFound
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,23 @@ type userExtra struct {
 	AuthEvents []authEvent `json:"authEvents,omitempty"`
 }
 
+// editExtra changes a user's extra record (and, through u, the user) in
+// one write; a missing user is UserNotFoundException.
+func (s *Service) editExtra(ctx context.Context, poolID, sub string, fn func(u *storage.User, x *userExtra) error) (storage.User, error) {
+	u, err := s.store.UpdateUser(ctx, poolID, sub, func(u *storage.User) error {
+		x := extraOf(u)
+		if err := fn(u, &x); err != nil {
+			return err
+		}
+		u.Extra = mustJSON(x)
+		return nil
+	})
+	if isNotFound(err) {
+		return u, errUserNotFound
+	}
+	return u, err
+}
+
 func extraOf(u *storage.User) userExtra {
 	var x userExtra
 	if len(u.Extra) > 0 {

@@ -48,8 +48,7 @@ func (s *Service) AdminSetUserMFAPreference(ctx context.Context, in *SetUserMFAP
 // its state, and within settings given a member left out is false (SDKs
 // leave false booleans out).
 func (s *Service) setMFAPreference(ctx context.Context, p *pool, sub string, in *SetUserMFAPreferenceInput) error {
-	_, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err := s.editExtra(ctx, p.ID, sub, func(u *storage.User, x *userExtra) error {
 		for _, f := range []struct {
 			name string
 			set  *mfaSettings
@@ -76,12 +75,8 @@ func (s *Service) setMFAPreference(ctx context.Context, p *pool, sub string, in 
 				x.MFA.Preferred = ""
 			}
 		}
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return errUserNotFound
-	}
 	return err
 }
 

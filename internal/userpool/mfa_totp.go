@@ -69,10 +69,8 @@ func (s *Service) AssociateSoftwareToken(ctx context.Context, in *struct {
 	if !c.pool.totpAllowed() {
 		return nil, errTOTPNotEnabled
 	}
-	_, err = s.store.UpdateUser(ctx, c.pool.ID, c.user.Sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err = s.editExtra(ctx, c.pool.ID, c.user.Sub, func(_ *storage.User, x *userExtra) error {
 		x.TOTP.Pending = secret
-		u.Extra = mustJSON(x)
 		return nil
 	})
 	if err != nil {
@@ -142,16 +140,11 @@ func (s *Service) finishSetup(ctx context.Context, p *pool, c *UserPoolClientTyp
 	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
 		return nil, err
 	}
-	u, err := s.store.UpdateUser(ctx, p.ID, st.Sub, func(u *storage.User) error {
-		x := extraOf(u)
+	u, err := s.editExtra(ctx, p.ID, st.Sub, func(_ *storage.User, x *userExtra) error {
 		x.TOTP = totpRecord{Secret: st.Secret, Device: st.Device, Enabled: true, LastStep: st.Step}
 		x.MFA.Preferred = mfaTOTP
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, errUserNotFound
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -232,8 +232,7 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, in *struct {
 	}
 	cred.Attestation = webauthn.CredentialAttestation{} // not kept: no metadata service checks it later
 	now := s.clock().UnixMilli()
-	_, err = s.store.UpdateUser(ctx, c.pool.ID, c.user.Sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err = s.editExtra(ctx, c.pool.ID, c.user.Sub, func(_ *storage.User, x *userExtra) error {
 		var seq int64
 		for _, k := range x.Passkeys {
 			if string(k.Credential.ID) == string(cred.ID) {
@@ -245,12 +244,8 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, in *struct {
 			return apierr.New(apierr.LimitExceeded, "A user can register at most %d passkeys.", maxPasskeys)
 		}
 		x.Passkeys = append(x.Passkeys, passkeyRecord{Seq: seq + 1, Credential: *cred, RPID: w.Config.RPID, Created: now})
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, errUserNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -320,19 +315,14 @@ func (s *Service) DeleteWebAuthnCredential(ctx context.Context, in *struct{ Acce
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.store.UpdateUser(ctx, c.pool.ID, c.user.Sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err = s.editExtra(ctx, c.pool.ID, c.user.Sub, func(_ *storage.User, x *userExtra) error {
 		i := slices.IndexFunc(x.Passkeys, func(k passkeyRecord) bool { return k.id() == in.CredentialId })
 		if i < 0 {
 			return errPasskeyNotFound
 		}
 		x.Passkeys = slices.Delete(x.Passkeys, i, i+1)
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, errUserNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -396,15 +386,13 @@ func (s *Service) answerPasskey(ctx context.Context, p *pool, c *UserPoolClientT
 	if err != nil {
 		return nil, errBadCredentials
 	}
-	u, err = s.store.UpdateUser(ctx, p.ID, u.Sub, func(v *storage.User) error {
-		x := extraOf(v)
+	u, err = s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
 		for i := range x.Passkeys {
 			if string(x.Passkeys[i].Credential.ID) == string(cred.ID) {
 				x.Passkeys[i].Credential.Authenticator = cred.Authenticator
 				x.Passkeys[i].Credential.Flags = cred.Flags
 			}
 		}
-		v.Extra = mustJSON(x)
 		return nil
 	})
 	if err != nil {

@@ -206,10 +206,8 @@ func (s *Service) signOut(ctx context.Context, p *pool, sub string) error {
 	if err := s.store.RevokeUserTokens(ctx, p.ID, sub); err != nil {
 		return err
 	}
-	_, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err := s.editExtra(ctx, p.ID, sub, func(_ *storage.User, x *userExtra) error {
 		x.SignedOutAt = s.now().UnixMilli()
-		u.Extra = mustJSON(x)
 		return nil
 	})
 	return err

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"slices"
@@ -242,8 +243,7 @@ func (s *Service) recordAuthEvent(ctx context.Context, p *pool, clientID, sub, t
 		risk = "Block"
 	}
 	now := s.clock().UnixMilli()
-	_, err := s.store.UpdateUser(ctx, p.ID, sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err := s.editExtra(ctx, p.ID, sub, func(_ *storage.User, x *userExtra) error {
 		var seq int64
 		if n := len(x.AuthEvents); n > 0 {
 			seq = x.AuthEvents[n-1].Seq
@@ -253,11 +253,10 @@ func (s *Service) recordAuthEvent(ctx context.Context, p *pool, clientID, sub, t
 		if n := len(x.AuthEvents); n > maxAuthEvents {
 			x.AuthEvents = slices.Delete(x.AuthEvents, 0, n-maxAuthEvents)
 		}
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil
+	if errors.Is(err, errUserNotFound) {
+		return nil // deleted meanwhile: nobody to keep the event for
 	}
 	return err
 }
@@ -373,8 +372,7 @@ func (s *Service) AdminUpdateAuthEventFeedback(ctx context.Context, in *struct{ 
 		return nil, errAddOnOff
 	}
 	now := s.clock().UnixMilli()
-	_, err = s.store.UpdateUser(ctx, p.ID, u.Sub, func(u *storage.User) error {
-		x := extraOf(u)
+	_, err = s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
 		i := slices.IndexFunc(x.AuthEvents, func(e authEvent) bool { return e.ID == in.EventId })
 		if i < 0 {
 			return errNoSuchEvent
@@ -383,12 +381,8 @@ func (s *Service) AdminUpdateAuthEventFeedback(ctx context.Context, in *struct{ 
 			Value, Provider string
 			Date            int64
 		}{in.FeedbackValue, "Admin", now}
-		u.Extra = mustJSON(x)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, errUserNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
