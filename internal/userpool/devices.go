@@ -177,14 +177,9 @@ func (s *Service) startDeviceSRP(ctx context.Context, p *pool, c *UserPoolClient
 	if r["DEVICE_KEY"] != st.DeviceKey {
 		return nil, errDeviceNotFound
 	}
-	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: st.Sub})
+	u, d, err := s.userDevice(ctx, p, st.Sub, st.DeviceKey)
 	if err != nil {
-		return nil, errBadSession
-	}
-	x := extraOf(&u)
-	d := x.device(st.DeviceKey)
-	if d == nil {
-		return nil, errDeviceNotFound
+		return nil, err
 	}
 	out, err := s.srpChallenge(srpDevice, srpState{Pool: p.ID, Client: c.ClientId, Sub: u.Sub, Username: u.Username, A: r["SRP_A"], Device: d.Key},
 		verifierOf(d), "DEVICE_PASSWORD_VERIFIER")
@@ -198,6 +193,20 @@ func (s *Service) startDeviceSRP(ctx context.Context, p *pool, c *UserPoolClient
 		return nil, err
 	}
 	return sealed, nil
+}
+
+// userDevice reads the user of a device sign-in and the device.
+func (s *Service) userDevice(ctx context.Context, p *pool, sub, key string) (storage.User, *deviceRecord, error) {
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: sub})
+	if err != nil {
+		return u, nil, errBadSession
+	}
+	x := extraOf(&u)
+	d := x.device(key)
+	if d == nil {
+		return u, nil, errDeviceNotFound
+	}
+	return u, d, nil
 }
 
 // verifyDeviceSRP answers DEVICE_PASSWORD_VERIFIER: a right proof of the
@@ -215,13 +224,11 @@ func (s *Service) verifyDeviceSRP(ctx context.Context, p *pool, c *UserPoolClien
 	if st.Device == "" || st.Device != cs.DeviceKey || st.Sub != cs.Sub || r["DEVICE_KEY"] != "" && r["DEVICE_KEY"] != st.Device {
 		return nil, errBadSession
 	}
-	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: st.Sub})
+	u, d, err := s.userDevice(ctx, p, st.Sub, st.Device)
 	if err != nil {
-		return nil, errBadCredentials
+		return nil, err
 	}
-	x := extraOf(&u)
-	d := x.device(st.Device)
-	if d == nil || !d.Remembered {
+	if !d.Remembered {
 		return nil, errDeviceNotFound
 	}
 	if err := auth.CheckDeviceProof(s.deviceGroupKey(p.ID, u.Sub), d.Key, verifierOf(d), st.A, st.B, st.Secret,
@@ -417,17 +424,8 @@ func (s *Service) listDevices(ctx context.Context, in *ListDevicesInput, admin b
 	if err != nil {
 		return nil, err
 	}
-	x := extraOf(&u)
-	devices, next, err := listPage(s, "devices/"+p.ID+"/"+u.Sub, in.PaginationToken, in.Limit,
-		func(pg storage.Page) ([]deviceRecord, error) {
-			var out []deviceRecord
-			for _, d := range x.Devices {
-				if d.Seq > pg.After && len(out) < pg.Limit {
-					out = append(out, d)
-				}
-			}
-			return out, nil
-		}, func(d deviceRecord) int64 { return d.Seq })
+	devices, next, err := listKept(s, "devices/"+p.ID+"/"+u.Sub, in.PaginationToken, in.Limit, extraOf(&u).Devices,
+		func(d deviceRecord) int64 { return d.Seq })
 	if err != nil {
 		return nil, err
 	}

@@ -279,16 +279,8 @@ func (s *Service) ListWebAuthnCredentials(ctx context.Context, in *struct {
 	if limit == 0 {
 		limit = maxPasskeys
 	}
-	keys, next, err := listPage(s, "passkeys/"+c.pool.ID+"/"+c.user.Sub, in.NextToken, limit,
-		func(pg storage.Page) ([]passkeyRecord, error) {
-			var out []passkeyRecord
-			for _, k := range all {
-				if k.Seq > pg.After && len(out) < pg.Limit {
-					out = append(out, k)
-				}
-			}
-			return out, nil
-		}, func(k passkeyRecord) int64 { return k.Seq })
+	keys, next, err := listKept(s, "passkeys/"+c.pool.ID+"/"+c.user.Sub, in.NextToken, limit, all,
+		func(k passkeyRecord) int64 { return k.Seq })
 	if err != nil {
 		return nil, err
 	}

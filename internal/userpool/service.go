@@ -199,6 +199,20 @@ func listPage[T any](s *Service, scope, token string, limit int, fetch func(stor
 	return items, "", nil
 }
 
+// listKept pages through records a user keeps in its extra record, in
+// order of seq: listPage over a slice.
+func listKept[T any](s *Service, scope, token string, limit int, all []T, seq func(T) int64) ([]T, string, error) {
+	return listPage(s, scope, token, limit, func(pg storage.Page) ([]T, error) {
+		var out []T
+		for _, r := range all {
+			if seq(r) > pg.After && len(out) < pg.Limit {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}, seq)
+}
+
 // withFreshID retries create with a new random id when the id is taken.
 func withFreshID(newID func() string, create func(id string) error) error {
 	var err error
