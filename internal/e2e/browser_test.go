@@ -33,6 +33,19 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// newBrowser starts a headless Chromium for the test. Its first action
+// starts the browser: no timeout on it (it would stop the browser); later
+// steps are bounded by the test's own timeout.
+func newBrowser(t *testing.T, exe string) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	return ctx
+}
+
 // A real browser clicks through the hosted page: /login -> "Continue with
 // Corp" -> the test IdP -> /oauth2/idpresponse -> the app; then the same
 // page's password form for a native user.
@@ -51,16 +64,7 @@ func TestBrowserHostedSignIn(t *testing.T) {
 		AllowedOAuthScopes: []string{"openid", "email", "profile"}, SupportedIdentityProviders: []string{"COGNITO", "Corp"}}))
 	f.idp.signsIn(map[string]any{"sub": "corp-hal", "email": "hal@corp.example"})
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// The first action starts the browser: no timeout on it (it would stop
-	// the browser); later steps are bounded by the test's own timeout.
-
+	ctx := newBrowser(t, exe)
 	authorize := f.url + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {f.clientID}, "redirect_uri": {callback},
 		"state": {"browser"}, "scope": {"openid email"}}.Encode()
 	if err := chromedp.Do(ctx, chromedp.Navigate(authorize), chromedp.WaitVisible(`a.idp`)); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/userpool"
 )
 
@@ -16,6 +17,7 @@ var randRead = rand.Read
 type page struct {
 	Title     string
 	Error     string
+	Notice    string
 	Sealed    string
 	Username  string
 	Providers []providerLink
@@ -27,6 +29,25 @@ type page struct {
 	// SetUICustomization: customizable classes only, no < or >).
 	CSS  template.CSS
 	Logo string
+	// Form is an account step's form (sign-up, codes, new passwords).
+	Form *form
+	// Links lead to the other account pages (sign-up, forgotten password).
+	Links []providerLink
+}
+
+// form is one account step: fields posted to Action with the step's
+// sealed state; Alternate is a second button (resend a code).
+type form struct {
+	Action    string
+	Sealed    string
+	Fields    []field
+	Submit    string
+	Alternate string
+}
+
+type field struct {
+	Label, Name, Type, Autocomplete, Value string
+	Required                               bool
 }
 
 type providerLink struct {
@@ -53,6 +74,9 @@ button{background:#1f5fbf;color:#fff;border:0;cursor:pointer}
 .idp{border:1px solid #1f5fbf;color:#1f5fbf}
 .error{color:#a00000;background:#fde8e8;padding:.6rem;border-radius:4px}
 .or{text-align:center;color:#555;margin-top:1.2rem}
+.notice{color:#114411;background:#e6f4e6;padding:.6rem;border-radius:4px}
+.links{display:flex;justify-content:space-between;margin-top:1rem}
+button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
 .logo-customizable{display:block;max-width:100%;max-height:5rem;margin:0 auto 1rem}
 </style>
 {{if .CSS}}<style>{{.CSS}}</style>{{end}}
@@ -62,6 +86,7 @@ button{background:#1f5fbf;color:#fff;border:0;cursor:pointer}
 {{if .Logo}}<div class="banner-customizable"><img class="logo-customizable" src="{{.Logo}}" alt="Logo"></div>{{end}}
 <h1 class="textDescription-customizable">{{.Title}}</h1>
 {{if .Error}}<p class="error errorMessage-customizable" role="alert" id="error">{{.Error}}</p>{{end}}
+{{if .Notice}}<p class="notice" role="status" id="notice">{{.Notice}}</p>{{end}}
 {{range .Providers}}<a class="idp idpButton-customizable" href="{{.URL}}">Continue with {{.Name}}</a>
 {{end}}
 {{if .MFA}}<form method="post" action="/mfa">
@@ -79,17 +104,32 @@ button{background:#1f5fbf;color:#fff;border:0;cursor:pointer}
 <input class="inputField-customizable" id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="submitButton-customizable" type="submit">Sign in</button>
 </form>{{end}}
+{{with .Form}}<form method="post" action="{{.Action}}">
+<input type="hidden" name="s" value="{{.Sealed}}">
+{{range .Fields}}<label class="label-customizable" for="{{.Name}}">{{.Label}}</label>
+<input class="inputField-customizable" id="{{.Name}}" name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" value="{{.Value}}"{{if .Required}} required{{end}}>
+{{end}}<button class="submitButton-customizable" type="submit" name="action" value="submit">{{.Submit}}</button>
+{{if .Alternate}}<button class="alternate" type="submit" name="action" value="alternate" formnovalidate>{{.Alternate}}</button>{{end}}
+</form>{{end}}
+{{if .Links}}<p class="links">{{range .Links}}<a class="redirect-customizable" href="{{.URL}}">{{.Name}}</a>{{end}}</p>{{end}}
 </main>
 </body>
 </html>`))
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, rawQuery, errMsg, username string) {
+	s.renderLogin(w, r, a, rawQuery, page{Title: "Sign in", Error: errMsg, Username: username})
+}
+
+// renderLogin renders the sign-in page pg (its title, message and
+// username) for the authorization request rawQuery.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, rawQuery string, pg page) {
 	sealed, err := s.svc.Sealer().Seal("login", s.svc.Now().Add(time.Hour), rawQuery)
 	if err != nil {
 		errorPage(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
-	pg := s.styled(r, a, page{Title: "Sign in", Error: errMsg, Sealed: sealed, Username: username})
+	pg.Sealed = sealed
+	pg = s.styled(r, a, pg)
 	q, _ := url.ParseQuery(rawQuery)
 	q.Del("identity_provider")
 	q.Del("idp_identifier")
@@ -103,6 +143,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, a *userpool.Auth
 	}
 	if len(a.Providers) == 0 {
 		pg.Native = true
+	}
+	if pg.Native {
+		q, _ := url.ParseQuery(rawQuery)
+		pg.Links = append(pg.Links, providerLink{Name: "Forgot your password?", URL: "/forgotPassword?" + q.Encode()})
+		if f, err := s.svc.HostedSignUpForm(r.Context(), a); err == nil && f.Allowed {
+			pg.Links = append(pg.Links, providerLink{Name: "Sign up", URL: "/signup?" + q.Encode()})
+		}
 	}
 	writePage(w, pg)
 }
@@ -156,12 +203,27 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, a, rawQuery, "Incorrect username or password.", r.PostForm.Get("username"))
 		return
 	}
+	switch u.Status {
+	case userpool.StatusUnconfirmed:
+		s.resendAndConfirm(w, r, a, accountState{Query: rawQuery, Username: u.Username})
+	case userpool.StatusForceChangePassword:
+		s.newPasswordPage(w, r, a, accountState{Query: rawQuery, Sub: u.Sub}, "")
+	case userpool.StatusResetRequired:
+		s.startReset(w, r, a, accountState{Query: rawQuery, Username: u.Username}, "Your password must be reset. ")
+	default:
+		s.passwordDone(w, r, a, rawQuery, u)
+	}
+}
+
+// passwordDone goes on with a sign-in whose password was right: a second
+// factor's code page, or the application.
+func (s *Server) passwordDone(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, rawQuery string, u storage.User) {
 	factor, sent, err := s.svc.HostedMFA(r.Context(), a, u)
 	switch {
 	case err != nil:
-		s.render(w, r, a, rawQuery, "This user cannot sign in here: "+errText(err), r.PostForm.Get("username"))
+		s.render(w, r, a, rawQuery, "This user cannot sign in here: "+errText(err), u.Username)
 	case factor == "setup":
-		s.render(w, r, a, rawQuery, "This user pool requires an authenticator app, and this user has none yet: set one up by signing in through the API once (the MFA_SETUP challenge).", r.PostForm.Get("username"))
+		s.render(w, r, a, rawQuery, "This user pool requires an authenticator app, and this user has none yet: set one up by signing in through the API once (the MFA_SETUP challenge).", u.Username)
 	case factor != "":
 		st := mfaState{Query: rawQuery, Sub: u.Sub, Factor: factor, Prompt: "Code from your authenticator app"}
 		if sent != nil {

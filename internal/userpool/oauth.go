@@ -270,13 +270,19 @@ func (s *Service) SignInForAuthorization(ctx context.Context, a *Authorization, 
 	return "", tok, nil
 }
 
-// PasswordSignIn checks a native user's password for the hosted page.
+// PasswordSignIn checks a native user's password for the hosted page. A
+// user who must still act before signing in is answered too, with its
+// status: UNCONFIRMED and FORCE_CHANGE_PASSWORD with the right password,
+// RESET_REQUIRED with any (its password is to be replaced).
 func (s *Service) PasswordSignIn(ctx context.Context, a *Authorization, username, password string) (storage.User, error) {
 	p, err := s.getPool(ctx, a.PoolID)
 	if err != nil {
 		return storage.User{}, err
 	}
 	u, err := s.findUser(ctx, p, username)
+	if err == nil && u.Enabled && u.Status == StatusResetRequired {
+		return u, nil
+	}
 	if err != nil || !checkPassword(u.Password, password) {
 		return storage.User{}, errBadCredentials
 	}
@@ -286,10 +292,11 @@ func (s *Service) PasswordSignIn(ctx context.Context, a *Authorization, username
 	if extraOf(&u).PasswordSignInDisabled || u.Status == StatusExternalProvider {
 		return storage.User{}, errBadCredentials
 	}
-	if u.Status != StatusConfirmed {
-		return storage.User{}, errBadCredentials
+	switch u.Status {
+	case StatusConfirmed, StatusUnconfirmed, StatusForceChangePassword:
+		return u, nil
 	}
-	return u, nil
+	return storage.User{}, errBadCredentials
 }
 
 // UserInfo answers /oauth2/userInfo for an access token with the openid scope.

@@ -47,6 +47,9 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 	if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
 		return nil, err
 	}
+	if p.adminCreateOnly() {
+		return nil, errSignUpNotAllowed
+	}
 	if err := checkPolicy(p.Policy, in.Password); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,151 @@
+package userpool
+
+import (
+	"context"
+	"slices"
+
+	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/auth"
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+// The hosted pages' account steps: sign-up and its confirmation code,
+// forgotten passwords, and the new password a user with a temporary one
+// must choose. They run the API's own rules (SignUp, ConfirmSignUp,
+// ForgotPassword, ...) as the client the sign-in is for; being the pool's
+// own pages, they send the client's SECRET_HASH themselves.
+
+var errSignUpNotAllowed = apierr.New(apierr.NotAuthorized, "SignUp is not permitted for this user pool")
+
+// adminCreateOnly answers whether only administrators create the pool's users.
+func (p *pool) adminCreateOnly() bool {
+	var c struct{ AllowAdminCreateUserOnly bool }
+	_ = jsonInto(p.cfg["AdminCreateUserConfig"], &c)
+	return c.AllowAdminCreateUserOnly
+}
+
+// hostedSecretHash is the SECRET_HASH of username for the sign-in's client
+// ("" for a client without a secret).
+func (s *Service) hostedSecretHash(ctx context.Context, a *Authorization, username string) string {
+	_, c, err := s.clientFor(ctx, a.ClientID, a.PoolID)
+	if err != nil || c.ClientSecret == "" {
+		return ""
+	}
+	return auth.SecretHash(c.ClientSecret, username, c.ClientId)
+}
+
+// SignUpForm is what the hosted sign-up page asks for.
+type SignUpForm struct {
+	// Allowed is false when only administrators create users.
+	Allowed bool
+	// UsernameAttribute is "email" or "phone_number" when the pool signs
+	// users in with it, else "" (a username).
+	UsernameAttribute string
+	// Attributes are the other attributes to ask for: the schema's
+	// required ones and the auto-verified ones.
+	Attributes []string
+}
+
+// HostedSignUpForm answers the hosted sign-up page's fields.
+func (s *Service) HostedSignUpForm(ctx context.Context, a *Authorization) (SignUpForm, error) {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return SignUpForm{}, err
+	}
+	f := SignUpForm{Allowed: !p.adminCreateOnly()}
+	if len(p.UsernameAttributes) > 0 {
+		f.UsernameAttribute = p.UsernameAttributes[0]
+	}
+	for _, sa := range p.Schema {
+		if sa.Required && sa.Name != f.UsernameAttribute {
+			f.Attributes = append(f.Attributes, sa.Name)
+		}
+	}
+	for _, name := range p.AutoVerified {
+		if name != f.UsernameAttribute && !slices.Contains(f.Attributes, name) {
+			f.Attributes = append(f.Attributes, name)
+		}
+	}
+	return f, nil
+}
+
+// HostedSignUp signs a user up from the hosted page; it answers whether
+// the user is confirmed already (a PreSignUp trigger may say so) and, if
+// not, where the code went.
+func (s *Service) HostedSignUp(ctx context.Context, a *Authorization, username, password string, attrs map[string]string) (confirmed bool, sent *CodeDeliveryDetailsType, err error) {
+	in := &SignUpInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username, Password: password}
+	for k, v := range attrs {
+		if v != "" {
+			in.UserAttributes = append(in.UserAttributes, AttributeType{Name: k, Value: ptr(v)})
+		}
+	}
+	out, err := s.SignUp(ctx, in)
+	if err != nil {
+		return false, nil, err
+	}
+	sent, _ = out["CodeDeliveryDetails"].(*CodeDeliveryDetailsType)
+	return out["UserConfirmed"] == true, sent, nil
+}
+
+// HostedConfirmSignUp confirms a sign-up with its code and answers the user.
+func (s *Service) HostedConfirmSignUp(ctx context.Context, a *Authorization, username, code string) (storage.User, error) {
+	in := &ConfirmSignUpInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username, ConfirmationCode: code}
+	if _, err := s.ConfirmSignUp(ctx, in); err != nil {
+		return storage.User{}, err
+	}
+	_, u, err := s.poolUser(ctx, a.PoolID, username)
+	return u, err
+}
+
+// HostedUser reads a user of the sign-in's pool by username or alias.
+func (s *Service) HostedUser(ctx context.Context, a *Authorization, username string) (storage.User, error) {
+	_, u, err := s.poolUser(ctx, a.PoolID, username)
+	return u, err
+}
+
+// HostedResendCode sends an unconfirmed user a new sign-up code.
+func (s *Service) HostedResendCode(ctx context.Context, a *Authorization, username string) (*CodeDeliveryDetailsType, error) {
+	out, err := s.ResendConfirmationCode(ctx, &ClientUserInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username})
+	if err != nil {
+		return nil, err
+	}
+	sent, _ := out["CodeDeliveryDetails"].(*CodeDeliveryDetailsType)
+	return sent, nil
+}
+
+// HostedForgotPassword sends a user a password reset code.
+func (s *Service) HostedForgotPassword(ctx context.Context, a *Authorization, username string) (*CodeDeliveryDetailsType, error) {
+	out, err := s.ForgotPassword(ctx, &ClientUserInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username})
+	if err != nil {
+		return nil, err
+	}
+	sent, _ := out["CodeDeliveryDetails"].(*CodeDeliveryDetailsType)
+	return sent, nil
+}
+
+// HostedConfirmForgotPassword sets a new password with a reset code.
+func (s *Service) HostedConfirmForgotPassword(ctx context.Context, a *Authorization, username, code, password string) error {
+	_, err := s.ConfirmForgotPassword(ctx, &ConfirmForgotPasswordInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username),
+		Username: username, ConfirmationCode: code, Password: password})
+	return err
+}
+
+// HostedNewPassword sets the password a user with a temporary one chose
+// (the NEW_PASSWORD_REQUIRED step) and answers the confirmed user.
+func (s *Service) HostedNewPassword(ctx context.Context, a *Authorization, sub, password string) (storage.User, error) {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return storage.User{}, err
+	}
+	if err := checkPolicy(p.Policy, password); err != nil {
+		return storage.User{}, err
+	}
+	return s.changeUser(ctx, p, sub, func(u *storage.User) error {
+		if u.Status != StatusForceChangePassword {
+			return errBadSession
+		}
+		u.Password = hashPassword(p.ID, u.Username, password, chosenPasswordRounds, s.clock())
+		u.Status = StatusConfirmed
+		return nil
+	})
+}
