@@ -25,6 +25,8 @@ var hostedRoutes = []struct{ method, path string }{
 	{"GET", "/oauth2/authorize"}, {"GET", "/login"}, {"POST", "/login"}, {"GET", "/oauth2/idpresponse"}, {"POST", "/oauth2/idpresponse"},
 	{"POST", "/oauth2/token"}, {"GET", "/oauth2/userInfo"}, {"POST", "/oauth2/revoke"}, {"GET", "/logout"}, {"POST", "/saml2/idpresponse"},
 	{"GET", "/saml2/metadata"}, {"POST", "/mfa"}, {"GET", "/confirmUser"},
+	{"GET", "/signup"}, {"POST", "/signup"}, {"POST", "/confirm"}, {"GET", "/forgotPassword"}, {"POST", "/forgotPassword"},
+	{"POST", "/confirmForgotPassword"}, {"POST", "/newPassword"},
 }
 
 // oauthTokenErrors are the error codes the token endpoint answers (RFC 6749
@@ -123,6 +125,16 @@ func FuzzHostedEndpoints(f *testing.F) {
 	f.Add(uint8(3), "code=abc&state=xyz", []byte(nil), "")
 	f.Add(uint8(9), "", []byte("SAMLResponse=PHNhbWw+&RelayState=abc"), "")
 	f.Add(uint8(10), "client_id="+clientID+"&identity_provider=Corp", []byte(nil), "")
+	// The account pages: a sign-up form with its sealed state.
+	f.Add(uint8(13), authorize, []byte(nil), "")
+	if m := regexp.MustCompile(`name="s" value="([^"]+)"`).FindStringSubmatch(serve("GET", "/signup?"+authorize, "").Body.String()); m != nil {
+		sealed := url.QueryEscape(html.UnescapeString(m[1]))
+		f.Add(uint8(14), "", []byte("s="+sealed+"&username=zed&password=Corr3ct-Horse!&attr_email=z%40example.com"), "")
+		f.Add(uint8(15), "", []byte("s="+sealed+"&code=123456&action=alternate"), "")
+		f.Add(uint8(19), "", []byte("s="+sealed+"&password=a&password2=b"), "")
+	} else {
+		f.Fatal("the sign-up page has no sealed state")
+	}
 
 	// allowed says whether an answer may send the browser to loc.
 	allowed := func(loc string) bool {
