@@ -114,6 +114,15 @@ func TestChoiceBasedSignIn(t *testing.T) {
 		t.Fatalf("AdminGetUserAuthFactors: %s", got)
 	}
 
+	// A user whose password must be reset (an imported one, say) signs in
+	// with a code at once.
+	must[*cip.AdminResetUserPasswordOutput](t)(e.c.AdminResetUserPassword(e.ctx, &cip.AdminResetUserPasswordInput{UserPoolId: &pool, Username: aws.String("ugo")}))
+	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserAuth,
+		AuthParameters: map[string]string{"USERNAME": "ugo", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!x"}})
+	wantErr(t, err, "PasswordResetRequiredException", "Password reset required for the user")
+	reset := start("ugo", map[string]string{"PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	signedIn(respond("ugo", reset.ChallengeName, reset.Session, map[string]string{"EMAIL_OTP_CODE": e.lastCode(pool, "ugo")}))
+
 	// With SMS MFA on: the password is followed by a code, a passwordless
 	// code is not.
 	must[*cip.SetUserPoolMfaConfigOutput](t)(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: &pool, MfaConfiguration: types.UserPoolMfaTypeOptional,

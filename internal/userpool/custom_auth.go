@@ -109,13 +109,21 @@ func (s *Service) startCustomAuth(ctx context.Context, p *pool, c *UserPoolClien
 
 // customAuthAllowed refuses users who cannot sign in at all.
 func customAuthAllowed(u *storage.User) error {
+	if u.Status == StatusResetRequired {
+		return apierr.New(apierr.PasswordResetRequired, "Password reset required for the user")
+	}
+	return passwordlessAllowed(u)
+}
+
+// passwordlessAllowed refuses users who cannot sign in without a password:
+// disabled, unconfirmed and federated ones. A user whose password must be
+// reset (an imported one) can: its code or passkey does not need it.
+func passwordlessAllowed(u *storage.User) error {
 	switch {
 	case !u.Enabled:
 		return errUserDisabled
 	case u.Status == StatusUnconfirmed:
 		return apierr.New(apierr.UserNotConfirmed, "User is not confirmed.")
-	case u.Status == StatusResetRequired:
-		return apierr.New(apierr.PasswordResetRequired, "Password reset required for the user")
 	case u.Status == StatusExternalProvider:
 		return errBadCredentials
 	}

@@ -371,7 +371,7 @@ func (s *Service) answerPasskey(ctx context.Context, p *pool, c *UserPoolClientT
 	if err != nil {
 		return nil, errBadSession
 	}
-	if err := customAuthAllowed(&u); err != nil {
+	if err := passwordlessAllowed(&u); err != nil {
 		return nil, err
 	}
 	cred, err := w.ValidateLogin(passkeyUser{u: &u, keys: extraOf(&u).Passkeys}, *sd, parsed)

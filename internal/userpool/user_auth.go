@@ -107,7 +107,7 @@ func (s *Service) startFirstFactor(ctx context.Context, p *pool, c *UserPoolClie
 	case "PASSWORD_SRP":
 		return s.startSRP(ctx, p, c, u.Username, params["SRP_A"], device)
 	}
-	if err := customAuthAllowed(&u); err != nil {
+	if err := passwordlessAllowed(&u); err != nil {
 		return nil, err
 	}
 	if factor == factorWebAuthn {
