@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -13,32 +15,37 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// A real browser uses the hosted account pages: it signs up and confirms
-// with the emailed code (and lands in the app, signed in); resets a
-// forgotten password and signs in with the new one; and a user an
-// administrator created chooses its own password at its first sign-in.
-func TestBrowserAccountPages(t *testing.T) {
+// hostedBrowser is a browser on the hosted pages of a fedEnv's pool, for
+// a code-flow client whose callback is an app page (#done).
+type hostedBrowser struct {
+	authorize  string
+	step       func(what string, actions ...chromedp.Action[chromedp.Void])
+	text       func(sel string) string
+	signedInAs func(want string)
+}
+
+func newHostedBrowser(t *testing.T) (*fedEnv, *hostedBrowser) {
 	exe := chromium(t)
 	f := newFedEnv(t, nil)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte(`<!doctype html><title>app</title><p id="done">signed in</p>`))
 	}))
-	defer app.Close()
+	t.Cleanup(app.Close)
 	callback := app.URL + "/cb"
 	must[*cip.UpdateUserPoolClientOutput](t)(f.c.UpdateUserPoolClient(f.ctx, &cip.UpdateUserPoolClientInput{UserPoolId: &f.pool, ClientId: &f.clientID,
 		CallbackURLs: []string{callback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthFlowsUserPoolClient: true,
 		AllowedOAuthScopes: []string{"openid", "email"}, SupportedIdentityProviders: []string{"COGNITO"}}))
-	authorize := f.url + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {f.clientID}, "redirect_uri": {callback},
-		"state": {"acct"}, "scope": {"openid email"}}.Encode()
 	ctx := newBrowser(t, exe)
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+	h := &hostedBrowser{authorize: f.url + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {f.clientID},
+		"redirect_uri": {callback}, "state": {"acct"}, "scope": {"openid email"}}.Encode()}
+	h.step = func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {
 			t.Fatalf("browser (%s): %v", what, err)
 		}
 	}
-	text := func(sel string) string {
+	h.text = func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(sel))
 		if err != nil {
@@ -46,7 +53,7 @@ func TestBrowserAccountPages(t *testing.T) {
 		}
 		return s
 	}
-	signedInAs := func(want string) {
+	h.signedInAs = func(want string) {
 		t.Helper()
 		final, _ := chromedp.Run(ctx, chromedp.Location())
 		u, _ := url.Parse(final)
@@ -57,6 +64,16 @@ func TestBrowserAccountPages(t *testing.T) {
 			t.Fatalf("signed in %v, want %s", id["cognito:username"], want)
 		}
 	}
+	return f, h
+}
+
+// A real browser uses the hosted account pages: it signs up and confirms
+// with the emailed code (and lands in the app, signed in); resets a
+// forgotten password and signs in with the new one; and a user an
+// administrator created chooses its own password at its first sign-in.
+func TestBrowserAccountPages(t *testing.T) {
+	f, h := newHostedBrowser(t)
+	authorize, step, text, signedInAs := h.authorize, h.step, h.text, h.signedInAs
 
 	// Sign-up, a wrong code, the right one: the new user lands in the app.
 	step("sign-up page", chromedp.Navigate(authorize), chromedp.WaitVisible(`#username`), chromedp.Click(`a[href^="/signup"]`), chromedp.WaitVisible(`#attr_email`))
@@ -103,4 +120,32 @@ func TestBrowserAccountPages(t *testing.T) {
 	if u := must[*cip.AdminGetUserOutput](t)(f.c.AdminGetUser(f.ctx, &cip.AdminGetUserInput{UserPoolId: &f.pool, Username: aws.String("tom")})); u.UserStatus != types.UserStatusTypeConfirmed {
 		t.Fatalf("tom is %s", u.UserStatus)
 	}
+}
+
+// In a pool that requires MFA, a user with no second factor sets up an
+// authenticator app on the hosted page (a QR code and the secret), then
+// signs in with its codes.
+func TestBrowserAuthenticatorSetup(t *testing.T) {
+	f, h := newHostedBrowser(t)
+	f.confirmedUser(f.pool, f.clientID, "val", "Corr3ct-Horse!")
+	must[*cip.SetUserPoolMfaConfigOutput](t)(f.c.SetUserPoolMfaConfig(f.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: &f.pool, MfaConfiguration: types.UserPoolMfaTypeOn,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))
+	h.step("sign in", chromedp.Navigate(h.authorize), chromedp.WaitVisible(`#username`), chromedp.SendKeys(`#username`, "val"),
+		chromedp.SendKeys(`#password`, "Corr3ct-Horse!"), chromedp.Submit(`#password`), chromedp.WaitVisible(`#qr`))
+	secret := h.text(`#secret`)
+	h.step("a wrong code", chromedp.SendKeys(`#code`, "000000"), chromedp.Submit(`#code`), chromedp.WaitVisible(`#error`))
+	if got := h.text(`#secret`); got != secret {
+		t.Fatalf("the secret changed after a wrong code: %q, then %q", secret, got)
+	}
+	h.step("the app's code", chromedp.SendKeys(`#code`, totpCode(t, secret, time.Now())), chromedp.Submit(`#code`), chromedp.WaitVisible(`#done`))
+	h.signedInAs("val")
+	if list, pref := f.mfaOf(f.pool, "val"); fmt.Sprint(list) != "[SOFTWARE_TOKEN_MFA]" || pref != "SOFTWARE_TOKEN_MFA" {
+		t.Fatalf("after the setup: %v %q", list, pref)
+	}
+	// The next sign-in asks for a code (of the next time step: a code is
+	// good once).
+	h.step("sign in again", chromedp.Navigate(h.authorize), chromedp.WaitVisible(`#username`), chromedp.SendKeys(`#username`, "val"),
+		chromedp.SendKeys(`#password`, "Corr3ct-Horse!"), chromedp.Submit(`#password`), chromedp.WaitVisible(`#code`),
+		chromedp.SendKeys(`#code`, totpCode(t, secret, time.Now().Add(30*time.Second))), chromedp.Submit(`#code`), chromedp.WaitVisible(`#done`))
+	h.signedInAs("val")
 }

@@ -26,7 +26,7 @@ var hostedRoutes = []struct{ method, path string }{
 	{"POST", "/oauth2/token"}, {"GET", "/oauth2/userInfo"}, {"POST", "/oauth2/revoke"}, {"GET", "/logout"}, {"POST", "/saml2/idpresponse"},
 	{"GET", "/saml2/metadata"}, {"POST", "/mfa"}, {"GET", "/confirmUser"},
 	{"GET", "/signup"}, {"POST", "/signup"}, {"POST", "/confirm"}, {"GET", "/forgotPassword"}, {"POST", "/forgotPassword"},
-	{"POST", "/confirmForgotPassword"}, {"POST", "/newPassword"},
+	{"POST", "/confirmForgotPassword"}, {"POST", "/newPassword"}, {"POST", "/mfaSetup"},
 }
 
 // oauthTokenErrors are the error codes the token endpoint answers (RFC 6749

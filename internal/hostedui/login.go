@@ -33,6 +33,10 @@ type page struct {
 	Form *form
 	// Links lead to the other account pages (sign-up, forgotten password).
 	Links []providerLink
+	// QR and Secret set up an authenticator app: the otpauth:// URI as a
+	// PNG data URI (generated here, so trusted), and the secret to type.
+	QR     template.URL
+	Secret string
 }
 
 // form is one account step: fields posted to Action with the step's
@@ -104,6 +108,8 @@ button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
 <input class="inputField-customizable" id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="submitButton-customizable" type="submit">Sign in</button>
 </form>{{end}}
+{{if .QR}}<img id="qr" src="{{.QR}}" alt="QR code of the secret for an authenticator app" width="200" height="200">
+<p>Or type this secret: <code id="secret">{{.Secret}}</code></p>{{end}}
 {{with .Form}}<form method="post" action="{{.Action}}">
 <input type="hidden" name="s" value="{{.Sealed}}">
 {{range .Fields}}<label class="label-customizable" for="{{.Name}}">{{.Label}}</label>
@@ -223,7 +229,7 @@ func (s *Server) passwordDone(w http.ResponseWriter, r *http.Request, a *userpoo
 	case err != nil:
 		s.render(w, r, a, rawQuery, "This user cannot sign in here: "+errText(err), u.Username)
 	case factor == "setup":
-		s.render(w, r, a, rawQuery, "This user pool requires an authenticator app, and this user has none yet: set one up by signing in through the API once (the MFA_SETUP challenge).", u.Username)
+		s.totpSetupPage(w, r, a, totpSetupState{Query: rawQuery, Sub: u.Sub}, u, "")
 	case factor != "":
 		st := mfaState{Query: rawQuery, Sub: u.Sub, Factor: factor, Prompt: "Code from your authenticator app"}
 		if sent != nil {

@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"context"
+	"net/url"
 	"slices"
 
 	"github.com/cognitod/cognitod/internal/apierr"
@@ -148,4 +149,38 @@ func (s *Service) HostedNewPassword(ctx context.Context, a *Authorization, sub, 
 		u.Status = StatusConfirmed
 		return nil
 	})
+}
+
+// HostedTOTPSetup starts registering an authenticator app from the hosted
+// sign-in page (MFA is ON and the user has no factor): a fresh secret and
+// its otpauth:// URI (for the page's QR code), named after the pool. The
+// secret is kept nowhere until a code of it comes back.
+func (s *Service) HostedTOTPSetup(ctx context.Context, a *Authorization, u storage.User) (secret, uri string, err error) {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return "", "", err
+	}
+	secret = newTOTPSecret()
+	q := url.Values{"secret": {secret}, "issuer": {p.Name}, "period": {"30"}, "digits": {"6"}, "algorithm": {"SHA1"}}
+	return secret, "otpauth://totp/" + url.PathEscape(p.Name+":"+u.Username) + "?" + q.Encode(), nil
+}
+
+// HostedTOTPActivate checks a code of the secret HostedTOTPSetup made and
+// makes it the user's active, preferred authenticator app.
+func (s *Service) HostedTOTPActivate(ctx context.Context, a *Authorization, sub, secret, code string) error {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return err
+	}
+	_, err = s.useTOTPCode(ctx, p, sub, code, errTOTPMismatch, func(*totpRecord) string { return secret }, func(t *totpRecord) {
+		t.Secret, t.Pending, t.Enabled = secret, "", true
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.editExtra(ctx, p.ID, sub, func(_ *storage.User, x *userExtra) error {
+		x.MFA.Preferred = mfaTOTP
+		return nil
+	})
+	return err
 }
