@@ -2,6 +2,10 @@ package e2e
 
 import (
 	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +127,40 @@ func TestThreatProtection(t *testing.T) {
 		if strings.HasPrefix(k, "cognitod:") || status != 200 {
 			t.Fatalf("DescribeUserPool shows %s (%d)", k, status)
 		}
+	}
+}
+
+// The hosted sign-in page keeps events too, and ENFORCED refuses a blocked
+// address there.
+func TestThreatProtectionOnHostedSignIn(t *testing.T) {
+	f := newFedEnv(t, nil)
+	must[*cip.UpdateUserPoolOutput](t)(f.c.UpdateUserPool(f.ctx, &cip.UpdateUserPoolInput{UserPoolId: &f.pool,
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		UserPoolAddOns:         &types.UserPoolAddOnsType{AdvancedSecurityMode: types.AdvancedSecurityModeTypeEnforced}}))
+	f.confirmedUser(f.pool, f.clientID, "hana", "Corr3ct-Horse!")
+	q := url.Values{"response_type": {"code"}, "client_id": {f.clientID}, "redirect_uri": {appCallback}, "state": {"t"}, "scope": {"openid"}}
+	signIn := func(password string) (*http.Response, string) {
+		_, page := fetch(t, browser(), f.url+"/login?"+q.Encode(), nil)
+		sealed := regexp.MustCompile(`name="q" value="([^"]+)"`).FindStringSubmatch(page)[1]
+		return fetch(t, browser(), f.url+"/login", url.Values{"q": {html.UnescapeString(sealed)}, "username": {"hana"}, "password": {password}})
+	}
+	if r, _ := signIn("Wrong-passw0rd"); r.StatusCode != 400 {
+		t.Fatalf("wrong password: %d", r.StatusCode)
+	}
+	if r, _ := signIn("Corr3ct-Horse!"); r.StatusCode != http.StatusFound {
+		t.Fatalf("right password: %d", r.StatusCode)
+	}
+	must[*cip.SetRiskConfigurationOutput](t)(f.c.SetRiskConfiguration(f.ctx, &cip.SetRiskConfigurationInput{UserPoolId: &f.pool,
+		RiskExceptionConfiguration: &types.RiskExceptionConfigurationType{BlockedIPRangeList: []string{"127.0.0.0/8"}}}))
+	if r, body := signIn("Corr3ct-Horse!"); r.StatusCode != 400 || !strings.Contains(body, "Unable to login because of security reasons.") {
+		t.Fatalf("blocked address: %d", r.StatusCode)
+	}
+	ev := must[*cip.AdminListUserAuthEventsOutput](t)(f.c.AdminListUserAuthEvents(f.ctx, &cip.AdminListUserAuthEventsInput{UserPoolId: &f.pool, Username: aws.String("hana")}))
+	var got []string
+	for _, e := range ev.AuthEvents {
+		got = append(got, fmt.Sprint(e.EventType, "/", e.EventResponse, "/", e.EventRisk.RiskDecision))
+	}
+	if strings.Join(got, " ") != "SignIn/Fail/Block SignIn/Pass/NoRisk SignIn/Fail/NoRisk SignUp/Pass/NoRisk" {
+		t.Fatalf("hosted sign-in events: %v", got)
 	}
 }

@@ -206,7 +206,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.svc.PasswordSignIn(r.Context(), a, r.PostForm.Get("username"), r.PostForm.Get("password"))
 	if err != nil {
-		s.render(w, r, a, rawQuery, "Incorrect username or password.", r.PostForm.Get("username"))
+		s.render(w, r, a, rawQuery, errText(err), r.PostForm.Get("username"))
 		return
 	}
 	switch u.Status {

@@ -174,7 +174,7 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 		return nil, err
 	}
 	if !checkPassword(u.Password, password) {
-		return nil, s.signInFailed(ctx, p, c, u.Sub, errBadCredentials, "Password")
+		return nil, s.signInFailed(ctx, p, c.ClientId, u.Sub, errBadCredentials, "Password")
 	}
 	return s.afterPassword(ctx, p, c, u, params["DEVICE_KEY"])
 }

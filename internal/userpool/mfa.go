@@ -239,7 +239,7 @@ func (s *Service) answerFactor(ctx context.Context, p *pool, c *UserPoolClientTy
 	}
 	u, err := s.useFactorCode(ctx, p, st.Sub, factor, r[key])
 	if errors.Is(err, errMFACode) {
-		return nil, s.signInFailed(ctx, p, c, st.Sub, err, "Mfa")
+		return nil, s.signInFailed(ctx, p, c.ClientId, st.Sub, err, "Mfa")
 	}
 	if err != nil {
 		return nil, err

@@ -251,6 +251,13 @@ func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh strin
 // SignInForAuthorization issues what an authorize request asked for once
 // the user is known: a code, or (implicit flow) tokens.
 func (s *Service) SignInForAuthorization(ctx context.Context, a *Authorization, u storage.User) (code string, tok *TokenResponse, err error) {
+	if u.Status != StatusExternalProvider {
+		if p, err := s.getPool(ctx, a.PoolID); err != nil {
+			return "", nil, err
+		} else if err := s.recordAuthEvent(ctx, p, a.ClientID, u.Sub, "SignIn", "Pass", [2]string{"Password", "Success"}); err != nil {
+			return "", nil, err
+		}
+	}
 	if a.Request.ResponseType == "code" {
 		code, err = s.IssueCode(ctx, a, u)
 		return code, nil, err
@@ -280,11 +287,20 @@ func (s *Service) PasswordSignIn(ctx context.Context, a *Authorization, username
 		return storage.User{}, err
 	}
 	u, err := s.findUser(ctx, p, username)
+	if p.securityMode() == "ENFORCED" && p.ipBlocked(ctx, a.ClientID) {
+		if rerr := s.recordAuthEvent(ctx, p, a.ClientID, u.Sub, "SignIn", "Fail"); rerr != nil {
+			return storage.User{}, rerr
+		}
+		return storage.User{}, errBlockedIP
+	}
 	if err == nil && u.Enabled && u.Status == StatusResetRequired {
 		return u, nil
 	}
-	if err != nil || !checkPassword(u.Password, password) {
+	if err != nil {
 		return storage.User{}, errBadCredentials
+	}
+	if !checkPassword(u.Password, password) {
+		return storage.User{}, s.signInFailed(ctx, p, a.ClientID, u.Sub, errBadCredentials, "Password")
 	}
 	if !u.Enabled {
 		return storage.User{}, errUserDisabled

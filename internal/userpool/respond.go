@@ -89,7 +89,7 @@ func (s *Service) verifySRP(ctx context.Context, p *pool, c *UserPoolClientType,
 		return s.answerCustomPassword(ctx, p, c, st, r, proven)
 	}
 	if !proven {
-		return nil, s.signInFailed(ctx, p, c, u.Sub, errBadCredentials, "Password")
+		return nil, s.signInFailed(ctx, p, c.ClientId, u.Sub, errBadCredentials, "Password")
 	}
 	device := st.Device
 	if r["DEVICE_KEY"] != "" {

@@ -263,12 +263,12 @@ func (s *Service) recordAuthEvent(ctx context.Context, p *pool, clientID, sub, t
 
 // signInFailed records a refused sign-in (challenge: the step that failed,
 // after a right password for an MFA code) and answers err.
-func (s *Service) signInFailed(ctx context.Context, p *pool, c *UserPoolClientType, sub string, err error, failed string) error {
+func (s *Service) signInFailed(ctx context.Context, p *pool, clientID, sub string, err error, failed string) error {
 	challenges := [][2]string{{"Password", "Failure"}}
 	if failed == "Mfa" {
 		challenges = [][2]string{{"Password", "Success"}, {"Mfa", "Failure"}}
 	}
-	if rerr := s.recordAuthEvent(ctx, p, c.ClientId, sub, "SignIn", "Fail", challenges...); rerr != nil {
+	if rerr := s.recordAuthEvent(ctx, p, clientID, sub, "SignIn", "Fail", challenges...); rerr != nil {
 		return rerr
 	}
 	return err

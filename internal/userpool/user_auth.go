@@ -101,7 +101,7 @@ func (s *Service) startFirstFactor(ctx context.Context, p *pool, c *UserPoolClie
 			return nil, err
 		}
 		if !checkPassword(u.Password, params["PASSWORD"]) {
-			return nil, s.signInFailed(ctx, p, c, u.Sub, errBadCredentials, "Password")
+			return nil, s.signInFailed(ctx, p, c.ClientId, u.Sub, errBadCredentials, "Password")
 		}
 		return s.afterPassword(ctx, p, c, u, device)
 	case "PASSWORD_SRP":
