@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -218,5 +219,26 @@ func TestUserMigrationOnForgotPassword(t *testing.T) {
 		ConfirmationCode: aws.String(f.lastCode(f.pool, "olduser")), Password: aws.String("New-Passw0rd!")}))
 	if _, err := f.passwordAuth(f.clientID, "olduser", "New-Passw0rd!"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Tokens issued when a user answers NEW_PASSWORD_REQUIRED come from a
+// TokenGeneration_NewPasswordChallenge event.
+func TestPreTokenGenerationSourceOfNewPassword(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{PreTokenGeneration: aws.String(fnARN + "pre-token")})
+	var sources []string
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		sources = append(sources, event["triggerSource"].(string))
+		return event, ""
+	}
+	must[*cip.AdminCreateUserOutput](t)(f.c.AdminCreateUser(f.ctx, &cip.AdminCreateUserInput{UserPoolId: &f.pool, Username: aws.String("ned"),
+		TemporaryPassword: aws.String("Temp-Passw0rd!"), MessageAction: types.MessageActionTypeSuppress}))
+	ch := must[*cip.InitiateAuthOutput](t)(f.c.InitiateAuth(f.ctx, &cip.InitiateAuthInput{ClientId: &f.clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "ned", "PASSWORD": "Temp-Passw0rd!"}}))
+	out := must[*cip.RespondToAuthChallengeOutput](t)(f.c.RespondToAuthChallenge(f.ctx, &cip.RespondToAuthChallengeInput{ClientId: &f.clientID,
+		ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: ch.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "ned", "NEW_PASSWORD": "Own-Passw0rd!"}}))
+	if out.AuthenticationResult == nil || fmt.Sprint(sources) != "[TokenGeneration_NewPasswordChallenge]" {
+		t.Fatalf("trigger sources %v", sources)
 	}
 }

@@ -203,6 +203,12 @@ type challengeState struct {
 // state decides between an error, a challenge and tokens. device is the
 // device the sign-in named, if any.
 func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device string) (map[string]any, error) {
+	return s.afterPasswordBy(ctx, p, c, u, device, "")
+}
+
+// afterPasswordBy is afterPassword whose tokens, if issued at once, are
+// made for the PreTokenGeneration triggerSource source.
+func (s *Service) afterPasswordBy(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device, source string) (map[string]any, error) {
 	if !u.Enabled {
 		return nil, errUserDisabled
 	}
@@ -232,7 +238,7 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientT
 	if out, asked, err := s.mfaChallenge(ctx, p, c, u, device); asked || err != nil {
 		return out, err
 	}
-	return s.signedIn(ctx, p, c, u, device)
+	return s.signedInBy(ctx, p, c, u, device, source)
 }
 
 // signedIn ends a sign-in whose every step passed: the device its tokens

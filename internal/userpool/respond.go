@@ -160,7 +160,7 @@ func (s *Service) newPassword(ctx context.Context, p *pool, c *UserPoolClientTyp
 	if err != nil {
 		return nil, err
 	}
-	return s.afterPassword(ctx, p, c, u, st.DeviceKey)
+	return s.afterPasswordBy(ctx, p, c, u, st.DeviceKey, "TokenGeneration_NewPasswordChallenge")
 }
 
 var (
