@@ -15,13 +15,16 @@ import (
 var randRead = rand.Read
 
 type page struct {
-	Title     string
-	Error     string
-	Notice    string
-	Sealed    string
-	Username  string
-	Providers []providerLink
-	Native    bool
+	Title    string
+	Error    string
+	Notice   string
+	Sealed   string
+	Username string
+	// UsernameLabel names the sign-in form's first field: Username, or
+	// the attribute a pool signs users in with (Email, Phone number).
+	UsernameLabel string
+	Providers     []providerLink
+	Native        bool
 	// MFA, when set, asks for a second factor's code with this label
 	// (Sealed is then the sign-in so far, see mfaState).
 	MFA string
@@ -102,7 +105,7 @@ button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
 {{if .Native}}{{if .Providers}}<p class="or">or</p>{{end}}
 <form method="post" action="/login">
 <input type="hidden" name="q" value="{{.Sealed}}">
-<label class="label-customizable" for="username">Username</label>
+<label class="label-customizable" for="username">{{or .UsernameLabel "Username"}}</label>
 <input class="inputField-customizable" id="username" name="username" autocomplete="username" value="{{.Username}}" required>
 <label class="label-customizable" for="password">Password</label>
 <input class="inputField-customizable" id="password" name="password" type="password" autocomplete="current-password" required>
@@ -153,8 +156,13 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, a *userpool
 	if pg.Native {
 		q, _ := url.ParseQuery(rawQuery)
 		pg.Links = append(pg.Links, providerLink{Name: "Forgot your password?", URL: "/forgotPassword?" + q.Encode()})
-		if f, err := s.svc.HostedSignUpForm(r.Context(), a); err == nil && f.Allowed {
-			pg.Links = append(pg.Links, providerLink{Name: "Sign up", URL: "/signup?" + q.Encode()})
+		if f, err := s.svc.HostedSignUpForm(r.Context(), a); err == nil {
+			if f.Allowed {
+				pg.Links = append(pg.Links, providerLink{Name: "Sign up", URL: "/signup?" + q.Encode()})
+			}
+			if f.UsernameAttribute != "" {
+				pg.UsernameLabel = attributeField(f.UsernameAttribute, "").Label
+			}
 		}
 	}
 	writePage(w, pg)
