@@ -149,3 +149,26 @@ func TestBrowserAuthenticatorSetup(t *testing.T) {
 		chromedp.SendKeys(`#code`, totpCode(t, secret, time.Now().Add(30*time.Second))), chromedp.Submit(`#code`), chromedp.WaitVisible(`#done`))
 	h.signedInAs("val")
 }
+
+// A pool that signs users in with their email asks for an Email on its
+// sign-in page; one where only administrators create users has no sign-up
+// link, and its sign-up page says so.
+func TestHostedSignInFormFollowsPool(t *testing.T) {
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{UsernameAttributes: []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
+		AdminCreateUserConfig: &types.AdminCreateUserConfigType{AllowAdminCreateUserOnly: true}})
+	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("web"),
+		CallbackURLs: []string{appCallback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthFlowsUserPoolClient: true,
+		AllowedOAuthScopes: []string{"openid"}, SupportedIdentityProviders: []string{"COGNITO"}})).UserPoolClient.ClientId
+	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {appCallback}}.Encode()
+	_, page := fetch(t, http.DefaultClient, e.url+"/login?"+q, nil)
+	if !strings.Contains(page, `for="username">Email</label>`) || strings.Contains(page, `href="/signup`) || !strings.Contains(page, `href="/forgotPassword`) {
+		t.Fatalf("sign-in page:\n%s", page)
+	}
+	r, page := fetch(t, http.DefaultClient, e.url+"/signup?"+q, nil)
+	if r.StatusCode != 400 || !strings.Contains(page, "SignUp is not permitted for this user pool") {
+		t.Fatalf("sign-up page of an admin-only pool: %d", r.StatusCode)
+	}
+	_, err := e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &clientID, Username: aws.String("a@example.com"), Password: aws.String("Passw0rd!x")})
+	wantErr(t, err, "NotAuthorizedException", "SignUp is not permitted for this user pool")
+}
