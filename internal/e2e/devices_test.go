@@ -162,7 +162,8 @@ func TestRememberedDeviceStandsInForMFA(t *testing.T) {
 		t.Fatalf("device sign-in: %q %+v", out.ChallengeName, out.AuthenticationResult)
 	}
 	got := must[*cip.AdminGetDeviceOutput](t)(e.c.AdminGetDevice(e.ctx, &cip.AdminGetDeviceInput{UserPoolId: &pool, Username: aws.String("dee"), DeviceKey: &dev.key}))
-	if deviceAttr(*got.Device, "dev:device_remembered_status") != "remembered" || got.Device.DeviceLastAuthenticatedDate.Before(*got.Device.DeviceCreateDate) {
+	if deviceAttr(*got.Device, "dev:device_remembered_status") != "remembered" || deviceAttr(*got.Device, "last_ip_used") != "127.0.0.1" ||
+		got.Device.DeviceLastAuthenticatedDate.Before(*got.Device.DeviceCreateDate) {
 		t.Fatalf("AdminGetDevice %+v", got.Device)
 	}
 

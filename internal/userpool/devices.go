@@ -52,6 +52,8 @@ type deviceRecord struct {
 	Created    int64  `json:"created"` // ms
 	Modified   int64  `json:"modified"`
 	LastAuth   int64  `json:"lastAuth"`
+	// LastIP is the address the device last signed in (or was confirmed) from.
+	LastIP string `json:"lastIp,omitempty"`
 }
 
 var (
@@ -97,6 +99,9 @@ func (d *deviceRecord) render() DeviceType {
 		attrs = append(attrs, AttributeType{Name: "device_name", Value: ptr(d.Name)})
 	}
 	attrs = append(attrs, AttributeType{Name: "dev:device_remembered_status", Value: ptr(status)})
+	if d.LastIP != "" {
+		attrs = append(attrs, AttributeType{Name: "last_ip_used", Value: ptr(d.LastIP)})
+	}
 	return DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: msTime(d.Created),
 		DeviceLastModifiedDate: msTime(d.Modified), DeviceLastAuthenticatedDate: msTime(d.LastAuth)}
 }
@@ -137,7 +142,7 @@ func (s *Service) deviceOfSignIn(ctx context.Context, p *pool, u *storage.User, 
 	now := s.clock().UnixMilli()
 	updated, err := s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
 		if d := x.device(named); d != nil {
-			d.LastAuth = now
+			d.LastAuth, d.LastIP = now, clientIP(ctx)
 		}
 		return nil
 	})
@@ -295,7 +300,7 @@ func (s *Service) ConfirmDevice(ctx context.Context, in *ConfirmDeviceInput) (ma
 			x.Devices = append(x.Devices, deviceRecord{Seq: seq + 1, Key: in.DeviceKey, Created: now, LastAuth: now, Remembered: remembered})
 			d = &x.Devices[len(x.Devices)-1]
 		}
-		d.Salt, d.Verifier, d.Modified = hex.EncodeToString(salt), hex.EncodeToString(verifier), now
+		d.Salt, d.Verifier, d.Modified, d.LastIP = hex.EncodeToString(salt), hex.EncodeToString(verifier), now, clientIP(ctx)
 		if in.DeviceName != "" {
 			d.Name = in.DeviceName
 		}
