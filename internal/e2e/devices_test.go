@@ -176,14 +176,18 @@ func TestRememberedDeviceStandsInForMFA(t *testing.T) {
 	if jwtClaims(*renewed.AuthenticationResult.AccessToken)["device_key"] != dev.key {
 		t.Fatalf("refreshed access token: %v", jwtClaims(*renewed.AuthenticationResult.AccessToken))
 	}
-	_, err = refresh("us-east-1_00000000-0000-4000-8000-000000000000")
-	wantErr(t, err, "NotAuthorizedException", "Invalid Refresh Token")
+	for _, other := range []string{"us-east-1_00000000-0000-4000-8000-000000000000", ""} {
+		_, err = refresh(other)
+		wantErr(t, err, "NotAuthorizedException", "Invalid Refresh Token")
+	}
 
 	// Not remembered any more, then forgotten: MFA again, then a new device.
 	must[*cip.AdminUpdateDeviceStatusOutput](t)(e.c.AdminUpdateDeviceStatus(e.ctx, &cip.AdminUpdateDeviceStatusInput{UserPoolId: &pool, Username: aws.String("dee"),
 		DeviceKey: &dev.key, DeviceRememberedStatus: types.DeviceRememberedStatusTypeNotRemembered}))
 	signIn(dev.key)
 	must[*cip.AdminForgetDeviceOutput](t)(e.c.AdminForgetDevice(e.ctx, &cip.AdminForgetDeviceInput{UserPoolId: &pool, Username: aws.String("dee"), DeviceKey: &dev.key}))
+	_, err = refresh(dev.key)
+	wantErr(t, err, "NotAuthorizedException", "Invalid Refresh Token")
 	if l := must[*cip.AdminListDevicesOutput](t)(e.c.AdminListDevices(e.ctx, &cip.AdminListDevicesInput{UserPoolId: &pool, Username: aws.String("dee")})); len(l.Devices) != 0 {
 		t.Fatalf("devices after AdminForgetDevice: %+v", l.Devices)
 	}

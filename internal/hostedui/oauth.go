@@ -284,7 +284,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			err = &userpool.OAuthError{Code: "invalid_request"}
 			break
 		}
-		res, err = s.svc.RefreshGrant(r.Context(), ca, r.PostForm.Get("refresh_token"))
+		res, err = s.svc.RefreshGrant(r.Context(), ca, r.PostForm.Get("refresh_token"), r.PostForm.Get("device_key"))
 	case "client_credentials":
 		res, err = s.svc.ClientCredentialsGrant(r.Context(), ca, r.PostForm.Get("scope"))
 	default:

@@ -213,17 +213,14 @@ func (s *Service) RedeemCode(ctx context.Context, ca ClientAuth, code, redirectU
 	return out, nil
 }
 
-// RefreshGrant is the refresh_token grant.
-func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh string) (*TokenResponse, error) {
+// RefreshGrant is the refresh_token grant (with device_key for a token
+// issued to a device).
+func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh, deviceKey string) (*TokenResponse, error) {
 	p, c, err := s.tokenClient(ctx, ca)
 	if err != nil {
 		return nil, err
 	}
-	rt, err := s.openRefresh(ctx, c, refresh)
-	if err != nil {
-		return nil, oauthErr("invalid_grant", "")
-	}
-	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: rt.UserSub})
+	rt, u, err := s.refreshUser(ctx, p, c, refresh, deviceKey)
 	if err != nil || !u.Enabled {
 		return nil, oauthErr("invalid_grant", "")
 	}

@@ -203,17 +203,21 @@ func (s *Service) openRefresh(ctx context.Context, c *UserPoolClientType, token 
 }
 
 // refreshUser opens a refresh token and finds its user. A token issued
-// to a device renews only for that device, if the caller names one.
+// to a device renews only for that device: the caller names it, and the
+// user still has it, confirmed (a forgotten device's tokens are dead).
 func (s *Service) refreshUser(ctx context.Context, p *pool, c *UserPoolClientType, token, device string) (refreshGrant, storage.User, error) {
 	rt, err := s.openRefresh(ctx, c, token)
 	if err != nil {
 		return rt, storage.User{}, err
 	}
-	if device != "" && rt.device != "" && device != rt.device {
+	if rt.device != "" && device != rt.device {
 		return rt, storage.User{}, errBadRefresh
 	}
 	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: rt.UserSub})
 	if isNotFound(err) {
+		return rt, u, errBadRefresh
+	}
+	if x := extraOf(&u); err == nil && rt.device != "" && x.device(rt.device) == nil {
 		return rt, u, errBadRefresh
 	}
 	return rt, u, err
