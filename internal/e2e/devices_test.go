@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -47,6 +48,58 @@ func padded64(t *testing.T, h string) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// deviceSignIn signs a user in by SRP naming a remembered device, then
+// proves the device (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) with
+// devicePassword, as amazon-cognito-identity-js does.
+func (e *env) deviceSignIn(t *testing.T, pool, clientID, username, password string, dev clientDevice, devicePassword string) (*cip.RespondToAuthChallengeOutput, error) {
+	t.Helper()
+	respond := func(name types.ChallengeNameType, session *string, r map[string]string) (*cip.RespondToAuthChallengeOutput, error) {
+		r["USERNAME"] = username
+		return e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID, ChallengeName: name, Session: session, ChallengeResponses: r})
+	}
+	a, A := srpA(t)
+	ch := must[*cip.InitiateAuthOutput](t)(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserSrpAuth,
+		AuthParameters: map[string]string{"USERNAME": username, "SRP_A": A, "DEVICE_KEY": dev.key}}))
+	p := ch.ChallengeParameters
+	ts := time.Now().UTC().Format(auth.TimestampLayout)
+	_, sig, err := auth.ClientProof(pool, p["USER_ID_FOR_SRP"], password, p["SALT"], p["SRP_B"], p["SECRET_BLOCK"], ts, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := must[*cip.RespondToAuthChallengeOutput](t)(respond(types.ChallengeNameTypePasswordVerifier, nil,
+		map[string]string{"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": sig}))
+	if next.ChallengeName != types.ChallengeNameTypeDeviceSrpAuth {
+		t.Fatalf("after the password: %q", next.ChallengeName)
+	}
+	a, A = srpA(t)
+	next = must[*cip.RespondToAuthChallengeOutput](t)(respond(next.ChallengeName, next.Session, map[string]string{"DEVICE_KEY": dev.key, "SRP_A": A}))
+	p = next.ChallengeParameters
+	if next.ChallengeName != types.ChallengeNameTypeDevicePasswordVerifier || p["SRP_B"] == "" || p["SALT"] == "" {
+		t.Fatalf("DEVICE_SRP_AUTH answered %q %v", next.ChallengeName, p)
+	}
+	_, sig, err = auth.ClientDeviceProof(dev.group, dev.key, devicePassword, p["SALT"], p["SRP_B"], p["SECRET_BLOCK"], ts, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return respond(next.ChallengeName, next.Session, map[string]string{"DEVICE_KEY": dev.key,
+		"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": sig})
+}
+
+// confirmNewDevice confirms the device a sign-in's NewDeviceMetadata made,
+// with a verifier of a fresh device secret.
+func (e *env) confirmNewDevice(t *testing.T, res *types.AuthenticationResultType) clientDevice {
+	t.Helper()
+	meta := res.NewDeviceMetadata
+	if meta == nil {
+		t.Fatal("no NewDeviceMetadata")
+	}
+	dev := clientDevice{key: *meta.DeviceKey, group: *meta.DeviceGroupKey, password: "device-secret-0123456789"}
+	v := auth.NewDeviceVerifier(dev.group, dev.key, dev.password)
+	must[*cip.ConfirmDeviceOutput](t)(e.c.ConfirmDevice(e.ctx, &cip.ConfirmDeviceInput{AccessToken: res.AccessToken, DeviceKey: &dev.key,
+		DeviceSecretVerifierConfig: &types.DeviceSecretVerifierConfigType{PasswordVerifier: aws.String(padded64(t, v.Verifier)), Salt: aws.String(padded64(t, v.Salt))}}))
+	return dev
 }
 
 // A pool that tracks devices, remembers them on the user's word and lets a
@@ -128,32 +181,7 @@ func TestRememberedDeviceStandsInForMFA(t *testing.T) {
 		DeviceRememberedStatus: types.DeviceRememberedStatusTypeRemembered}))
 	deviceSignIn := func(devicePassword string) (*cip.RespondToAuthChallengeOutput, error) {
 		t.Helper()
-		a, A := srpA(t)
-		ch := must[*cip.InitiateAuthOutput](t)(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserSrpAuth,
-			AuthParameters: map[string]string{"USERNAME": "dee", "SRP_A": A, "DEVICE_KEY": dev.key}}))
-		p := ch.ChallengeParameters
-		ts := time.Now().UTC().Format(auth.TimestampLayout)
-		_, sig, err := auth.ClientProof(pool, p["USER_ID_FOR_SRP"], "Passw0rd!x", p["SALT"], p["SRP_B"], p["SECRET_BLOCK"], ts, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		next := must[*cip.RespondToAuthChallengeOutput](t)(respond(types.ChallengeNameTypePasswordVerifier, nil,
-			map[string]string{"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": sig}))
-		if next.ChallengeName != types.ChallengeNameTypeDeviceSrpAuth {
-			t.Fatalf("after the password: %q", next.ChallengeName)
-		}
-		a, A = srpA(t)
-		next = must[*cip.RespondToAuthChallengeOutput](t)(respond(next.ChallengeName, next.Session, map[string]string{"DEVICE_KEY": dev.key, "SRP_A": A}))
-		p = next.ChallengeParameters
-		if next.ChallengeName != types.ChallengeNameTypeDevicePasswordVerifier || p["SRP_B"] == "" || p["SALT"] == "" {
-			t.Fatalf("DEVICE_SRP_AUTH answered %q %v", next.ChallengeName, p)
-		}
-		_, sig, err = auth.ClientDeviceProof(dev.group, dev.key, devicePassword, p["SALT"], p["SRP_B"], p["SECRET_BLOCK"], ts, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return respond(next.ChallengeName, next.Session, map[string]string{"DEVICE_KEY": dev.key,
-			"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": sig})
+		return e.deviceSignIn(t, pool, clientID, "dee", "Passw0rd!x", dev, devicePassword)
 	}
 	_, err = deviceSignIn("not-the-device-secret")
 	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
@@ -225,4 +253,31 @@ func deviceAttr(d types.DeviceType, name string) string {
 		}
 	}
 	return ""
+}
+
+// Tokens a remembered device's sign-in issues come from a
+// TokenGeneration_AuthenticateDevice event.
+func TestPreTokenGenerationSourceOfDeviceSignIn(t *testing.T) {
+	lambda := &types.LambdaConfigType{PreTokenGeneration: aws.String(fnARN + "pre-token")}
+	f := newFedEnv(t, lambda)
+	var sources []string
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		sources = append(sources, event["triggerSource"].(string))
+		return event, ""
+	}
+	must[*cip.UpdateUserPoolOutput](t)(f.c.UpdateUserPool(f.ctx, &cip.UpdateUserPoolInput{UserPoolId: &f.pool, LambdaConfig: lambda,
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		DeviceConfiguration:    &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: true}}))
+	clientID := *must[*cip.CreateUserPoolClientOutput](t)(f.c.CreateUserPoolClient(f.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &f.pool, ClientName: aws.String("srp"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth,
+			types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})).UserPoolClient.ClientId
+	f.confirmedUser(f.pool, clientID, "dom", "Corr3ct-Horse!")
+	dev := f.confirmNewDevice(t, must[*types.AuthenticationResultType](t)(f.passwordAuth(clientID, "dom", "Corr3ct-Horse!")))
+	sources = nil
+	if out := must[*cip.RespondToAuthChallengeOutput](t)(f.deviceSignIn(t, f.pool, clientID, "dom", "Corr3ct-Horse!", dev, dev.password)); out.AuthenticationResult == nil {
+		t.Fatalf("device sign-in: %q", out.ChallengeName)
+	}
+	if fmt.Sprint(sources) != "[TokenGeneration_AuthenticateDevice]" {
+		t.Fatalf("trigger sources %v", sources)
+	}
 }
