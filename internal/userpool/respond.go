@@ -217,8 +217,10 @@ func (s *Service) refreshUser(ctx context.Context, p *pool, c *UserPoolClientTyp
 	if isNotFound(err) {
 		return rt, u, errBadRefresh
 	}
-	if x := extraOf(&u); err == nil && rt.device != "" && x.device(rt.device) == nil {
-		return rt, u, errBadRefresh
+	if err == nil && rt.device != "" {
+		if x := extraOf(&u); x.device(rt.device) == nil {
+			return rt, u, errBadRefresh
+		}
 	}
 	return rt, u, err
 }
