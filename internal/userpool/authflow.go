@@ -18,6 +18,7 @@ var (
 	errBadCredentials = apierr.New(apierr.NotAuthorized, "Incorrect username or password.")
 	errUserDisabled   = apierr.New(apierr.NotAuthorized, "User is disabled.")
 	errBadSession     = apierr.New(apierr.NotAuthorized, "Invalid session for the user, session is expired.")
+	errResetRequired  = apierr.New(apierr.PasswordResetRequired, "Password reset required for the user")
 )
 
 // clientFor finds an app client and its pool (client ids are unique, so an
@@ -140,11 +141,8 @@ func (s *Service) initiate(ctx context.Context, in *InitiateAuthInput) (map[stri
 	if err := checkSecretHash(c, params["SECRET_HASH"], username); err != nil {
 		return nil, err
 	}
-	if p.securityMode() == "ENFORCED" && p.ipBlocked(ctx, c.ClientId) {
-		u, _ := s.findUser(ctx, p, username)
-		if err := s.refuseBlocked(ctx, p, c, u.Sub); err != nil {
-			return nil, err
-		}
+	if err := s.refuseBlocked(ctx, p, c.ClientId, func() storage.User { u, _ := s.findUser(ctx, p, username); return u }); err != nil {
+		return nil, err
 	}
 	if in.AuthFlow == "USER_AUTH" {
 		return s.startUserAuth(ctx, p, c, username, params)
@@ -209,17 +207,15 @@ func (s *Service) afterPassword(ctx context.Context, p *pool, c *UserPoolClientT
 // afterPasswordBy is afterPassword whose tokens, if issued at once, are
 // made for the PreTokenGeneration triggerSource source.
 func (s *Service) afterPasswordBy(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device, source string) (map[string]any, error) {
-	if !u.Enabled {
-		return nil, errUserDisabled
-	}
-	if extraOf(&u).PasswordSignInDisabled || u.Status == StatusExternalProvider {
+	if u.Enabled && extraOf(&u).PasswordSignInDisabled {
 		return nil, errBadCredentials
 	}
+	if err := passwordlessAllowed(&u); err != nil {
+		return nil, err
+	}
 	switch u.Status {
-	case StatusUnconfirmed:
-		return nil, apierr.New(apierr.UserNotConfirmed, "User is not confirmed.")
 	case StatusResetRequired:
-		return nil, apierr.New(apierr.PasswordResetRequired, "Password reset required for the user")
+		return nil, errResetRequired
 	case StatusForceChangePassword:
 		rec := passwordOf(u.Password)
 		days := p.Policy.TemporaryPasswordValidityDays

@@ -110,7 +110,7 @@ func (s *Service) startCustomAuth(ctx context.Context, p *pool, c *UserPoolClien
 // customAuthAllowed refuses users who cannot sign in at all.
 func customAuthAllowed(u *storage.User) error {
 	if u.Status == StatusResetRequired {
-		return apierr.New(apierr.PasswordResetRequired, "Password reset required for the user")
+		return errResetRequired
 	}
 	return passwordlessAllowed(u)
 }

@@ -18,13 +18,6 @@ import (
 
 var errSignUpNotAllowed = apierr.New(apierr.NotAuthorized, "SignUp is not permitted for this user pool")
 
-// adminCreateOnly answers whether only administrators create the pool's users.
-func (p *pool) adminCreateOnly() bool {
-	var c struct{ AllowAdminCreateUserOnly bool }
-	_ = jsonInto(p.cfg["AdminCreateUserConfig"], &c)
-	return c.AllowAdminCreateUserOnly
-}
-
 // hostedSecretHash is the SECRET_HASH of username for the sign-in's client
 // ("" for a client without a secret).
 func (s *Service) hostedSecretHash(ctx context.Context, a *Authorization, username string) string {
@@ -53,7 +46,7 @@ func (s *Service) HostedSignUpForm(ctx context.Context, a *Authorization) (SignU
 	if err != nil {
 		return SignUpForm{}, err
 	}
-	f := SignUpForm{Allowed: !p.adminCreateOnly()}
+	f := SignUpForm{Allowed: !p.adminOnly}
 	if len(p.UsernameAttributes) > 0 {
 		f.UsernameAttribute = p.UsernameAttributes[0]
 	}

@@ -284,11 +284,8 @@ func (s *Service) PasswordSignIn(ctx context.Context, a *Authorization, username
 		return storage.User{}, err
 	}
 	u, err := s.findUser(ctx, p, username)
-	if p.securityMode() == "ENFORCED" && p.ipBlocked(ctx, a.ClientID) {
-		if rerr := s.recordAuthEvent(ctx, p, a.ClientID, u.Sub, "SignIn", "Fail"); rerr != nil {
-			return storage.User{}, rerr
-		}
-		return storage.User{}, errBlockedIP
+	if rerr := s.refuseBlocked(ctx, p, a.ClientID, func() storage.User { return u }); rerr != nil {
+		return storage.User{}, rerr
 	}
 	if err == nil && u.Enabled && u.Status == StatusResetRequired {
 		return u, nil

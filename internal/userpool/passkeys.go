@@ -89,7 +89,7 @@ func (p *pool) webAuthnSettings() (rpID, userVerification string) {
 // relyingParty answers the pool's relying party and the webauthn ceremony
 // runner for it (origin: the one a browser's answer came from, checked).
 func (s *Service) relyingParty(ctx context.Context, p *pool, origin string) (*webauthn.WebAuthn, protocol.UserVerificationRequirement, error) {
-	if !slices.Contains(p.allowedFirstFactors(), factorWebAuthn) {
+	if !slices.Contains(p.firstFactors, factorWebAuthn) {
 		return nil, "", errPasskeysOff
 	}
 	rpID, uv := p.webAuthnSettings()

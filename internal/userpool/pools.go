@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"strings"
 	"time"
 
@@ -29,6 +30,14 @@ type pool struct {
 	devices *deviceConfig
 	// security is UserPoolAddOns.AdvancedSecurityMode (OFF, AUDIT, ENFORCED).
 	security string
+	// firstFactors is SignInPolicy.AllowedFirstAuthFactors (PASSWORD when
+	// the pool names none).
+	firstFactors []string
+	// adminOnly is AdminCreateUserConfig.AllowAdminCreateUserOnly.
+	adminOnly bool
+	// blocked are the BlockedIPRangeList of each risk configuration, by
+	// whose it is (a client id, or ALL); see threat_protection.go.
+	blocked map[string][]*net.IPNet
 }
 
 // Members of CreateUserPool that UpdateUserPool cannot change.
@@ -57,9 +66,19 @@ func decodePool(p storage.Pool) (*pool, error) {
 	if uc.CaseSensitive != nil {
 		out.CaseSensitive = *uc.CaseSensitive
 	}
-	var pol struct{ PasswordPolicy PasswordPolicyType }
+	var pol struct {
+		PasswordPolicy PasswordPolicyType
+		SignInPolicy   struct{ AllowedFirstAuthFactors []string }
+	}
 	get("Policies", &pol)
-	out.Policy = pol.PasswordPolicy
+	out.Policy, out.firstFactors = pol.PasswordPolicy, pol.SignInPolicy.AllowedFirstAuthFactors
+	if len(out.firstFactors) == 0 {
+		out.firstFactors = []string{"PASSWORD"}
+	}
+	var acu struct{ AllowAdminCreateUserOnly bool }
+	get("AdminCreateUserConfig", &acu)
+	out.adminOnly = acu.AllowAdminCreateUserOnly
+	out.blocked = blockedRanges(out.riskConfigs())
 	get("DeletionProtection", &out.DeletionProtection)
 	out.mfa, out.ui = decodeMFA(out.cfg), decodeUI(out.cfg)
 	return out, nil

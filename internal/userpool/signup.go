@@ -47,7 +47,7 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (map[string]any, 
 	if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
 		return nil, err
 	}
-	if p.adminCreateOnly() {
+	if p.adminOnly {
 		return nil, errSignUpNotAllowed
 	}
 	if err := checkPolicy(p.Policy, in.Password); err != nil {

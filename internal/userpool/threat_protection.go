@@ -98,18 +98,36 @@ func (p *pool) riskConfigFor(clientID string) (riskConfig, string) {
 	return all[riskAllClients], riskAllClients
 }
 
+// blockedRanges parses each configuration's BlockedIPRangeList (once, with
+// the pool); a configuration without one is there too, with none.
+func blockedRanges(all map[string]riskConfig) map[string][]*net.IPNet {
+	out := map[string][]*net.IPNet{}
+	for whose, c := range all {
+		var ex riskExceptions
+		_ = jsonInto(c.RiskExceptionConfiguration, &ex)
+		out[whose] = nil
+		for _, r := range ex.BlockedIPRangeList {
+			if _, n, err := net.ParseCIDR(r); err == nil {
+				out[whose] = append(out[whose], n)
+			}
+		}
+	}
+	return out
+}
+
 // ipBlocked answers whether the caller's address is in the blocked ranges
-// that apply to a client.
+// that apply to a client: its own configuration's, else the pool's.
 func (p *pool) ipBlocked(ctx context.Context, clientID string) bool {
 	ip := net.ParseIP(clientIP(ctx))
 	if ip == nil || p.securityMode() == "OFF" {
 		return false
 	}
-	c, _ := p.riskConfigFor(clientID)
-	var ex riskExceptions
-	_ = jsonInto(c.RiskExceptionConfiguration, &ex)
-	for _, r := range ex.BlockedIPRangeList {
-		if _, n, err := net.ParseCIDR(r); err == nil && n.Contains(ip) {
+	ranges, own := p.blocked[clientID]
+	if !own || clientID == "" {
+		ranges = p.blocked[riskAllClients]
+	}
+	for _, n := range ranges {
+		if n.Contains(ip) {
 			return true
 		}
 	}
@@ -275,12 +293,13 @@ func (s *Service) signInFailed(ctx context.Context, p *pool, clientID, sub strin
 }
 
 // refuseBlocked refuses, in ENFORCED mode, a sign-in from a blocked
-// address (in AUDIT, its events only say Block).
-func (s *Service) refuseBlocked(ctx context.Context, p *pool, c *UserPoolClientType, sub string) error {
-	if p.securityMode() != "ENFORCED" || !p.ipBlocked(ctx, c.ClientId) {
+// address (in AUDIT, its events only say Block); lookup finds the user the
+// refused sign-in's event is kept for, and runs only then.
+func (s *Service) refuseBlocked(ctx context.Context, p *pool, clientID string, lookup func() storage.User) error {
+	if p.securityMode() != "ENFORCED" || !p.ipBlocked(ctx, clientID) {
 		return nil
 	}
-	if err := s.recordAuthEvent(ctx, p, c.ClientId, sub, "SignIn", "Fail"); err != nil {
+	if err := s.recordAuthEvent(ctx, p, clientID, lookup().Sub, "SignIn", "Fail"); err != nil {
 		return err
 	}
 	return errBlockedIP

@@ -7,10 +7,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/cognitod/cognitod/internal/apierr"
-	"github.com/cognitod/cognitod/internal/awsjson"
 )
 
 // The hosted sign-in page's look: CSS for the classes Cognito lets pools
@@ -91,7 +89,7 @@ func (p *pool) uiFor(clientID string) (string, uiCustomization, bool) {
 
 func (s *Service) uiType(poolID, clientID string, c uiCustomization) map[string]any {
 	out := map[string]any{"UserPoolId": poolID, "ClientId": clientID, "CSSVersion": c.Version,
-		"CreationDate": awsjson.T(time.UnixMilli(c.Created)), "LastModifiedDate": awsjson.T(time.UnixMilli(c.Modified))}
+		"CreationDate": msTime(c.Created), "LastModifiedDate": msTime(c.Modified)}
 	if c.CSS != "" {
 		out["CSS"] = c.CSS
 	}

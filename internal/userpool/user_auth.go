@@ -23,23 +23,10 @@ const (
 	factorSMSOTP   = "SMS_OTP"
 )
 
-// allowedFirstFactors is the pool's AllowedFirstAuthFactors (PASSWORD when
-// it names none).
-func (p *pool) allowedFirstFactors() []string {
-	var pol struct {
-		SignInPolicy struct{ AllowedFirstAuthFactors []string }
-	}
-	_ = jsonInto(p.cfg["Policies"], &pol)
-	if len(pol.SignInPolicy.AllowedFirstAuthFactors) == 0 {
-		return []string{"PASSWORD"}
-	}
-	return pol.SignInPolicy.AllowedFirstAuthFactors
-}
-
 // firstFactors answers the challenges a user can start a USER_AUTH
 // sign-in with, in Cognito's order.
 func firstFactors(p *pool, u *storage.User) []string {
-	allowed := p.allowedFirstFactors()
+	allowed := p.firstFactors
 	var out []string
 	if slices.Contains(allowed, "PASSWORD") && len(u.Password) > 0 && passwordOf(u.Password).SRP != nil {
 		out = append(out, "PASSWORD", "PASSWORD_SRP")
