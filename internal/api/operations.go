@@ -69,6 +69,7 @@ func operations(s *userpool.Service) map[string]handler {
 		"AddCustomAttributes":       op(s.AddCustomAttributes),
 		"GetSigningCertificate":     op(s.GetSigningCertificate),
 		"GetTokensFromRefreshToken": op(s.GetTokensFromRefreshToken),
+		"GetClientToken":            op(s.GetClientToken),
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 

@@ -286,7 +286,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err = s.svc.RefreshGrant(r.Context(), ca, r.PostForm.Get("refresh_token"), r.PostForm.Get("device_key"))
 	case "client_credentials":
-		res, err = s.svc.ClientCredentialsGrant(r.Context(), ca, r.PostForm.Get("scope"))
+		res, err = s.svc.ClientCredentialsGrant(r.Context(), ca, r.PostForm.Get("scope"), r.PostForm.Get("aws_client_metadata"))
 	default:
 		err = &userpool.OAuthError{Code: "unsupported_grant_type"}
 	}

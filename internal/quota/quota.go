@@ -22,6 +22,7 @@ var DefaultRates = map[string]float64{
 	"UserPoolResourceRead":   20,
 	"UserPoolResourceUpdate": 15,
 	"UserAccountRecovery":    30,
+	"ClientCredentials":      150,
 }
 
 // Category is the quota category of an operation ("" = not limited).
@@ -30,7 +31,7 @@ func Category(op string) string { return categories[op] }
 var categories = map[string]string{
 	"InitiateAuth": "UserAuthentication", "AdminInitiateAuth": "UserAuthentication",
 	"RespondToAuthChallenge": "UserAuthentication", "AdminRespondToAuthChallenge": "UserAuthentication",
-	"GetTokensFromRefreshToken": "UserAuthentication", "AssociateSoftwareToken": "UserAuthentication", "VerifySoftwareToken": "UserAuthentication",
+	"GetTokensFromRefreshToken": "UserAuthentication", "GetClientToken": "ClientCredentials", "AssociateSoftwareToken": "UserAuthentication", "VerifySoftwareToken": "UserAuthentication",
 	"ConfirmDevice":           "UserAuthentication",
 	"AdminListUserAuthEvents": "UserResourceRead", "AdminUpdateAuthEventFeedback": "UserResourceUpdate", "UpdateAuthEventFeedback": "UserResourceUpdate",
 	"SetRiskConfiguration": "UserPoolUpdate", "DescribeRiskConfiguration": "UserPoolRead",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/cognitod/cognitod/internal/apierr"
@@ -172,9 +173,22 @@ func (s *Service) buildClient(ctx context.Context, p *pool, in *clientInput, c *
 	if legacy && modern {
 		return apierr.Invalid("ExplicitAuthFlows cannot mix the legacy values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH) with the ALLOW_ values.")
 	}
+	// A client that gets machine tokens through GetClientToken signs no
+	// users in: its flow stands alone, and it needs a secret to prove
+	// itself with.
+	if contains(flows, clientTokenFlow) {
+		if slices.ContainsFunc(flows, func(f string) bool { return f != clientTokenFlow }) {
+			return apierr.Invalid("%s cannot be combined with other ExplicitAuthFlows.", clientTokenFlow)
+		}
+		if c.ClientSecret == "" {
+			return apierr.Invalid("%s requires a client with a client secret.", clientTokenFlow)
+		}
+	}
 	switch {
 	case len(flows) == 0:
 		flows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH"}
+	case contains(flows, clientTokenFlow):
+		flows = []string{clientTokenFlow}
 	case modern && !contains(flows, "ALLOW_REFRESH_TOKEN_AUTH"):
 		flows = append(flows, "ALLOW_REFRESH_TOKEN_AUTH")
 	}

@@ -116,15 +116,7 @@ func (s *Service) migrateUser(ctx context.Context, p *pool, c *UserPoolClientTyp
 // (V1_0: ID token claims and groups; V2_0: both tokens' claims and the
 // access token's scopes). Claims Cognito protects cannot be changed.
 func (s *Service) preTokenGeneration(ctx context.Context, ss *session, source string, id, access tokens.Claims) error {
-	var lc struct {
-		PreTokenGeneration       string
-		PreTokenGenerationConfig struct{ LambdaVersion, LambdaArn string }
-	}
-	_ = jsonInto(ss.pool.cfg["LambdaConfig"], &lc)
-	arn, version := lc.PreTokenGenerationConfig.LambdaArn, lc.PreTokenGenerationConfig.LambdaVersion
-	if arn == "" {
-		arn, version = lc.PreTokenGeneration, "V1_0"
-	}
+	arn, version := preTokenConfig(ss.pool)
 	if arn == "" {
 		return nil
 	}
@@ -142,27 +134,6 @@ func (s *Service) preTokenGeneration(ctx context.Context, ss *session, source st
 		return err
 	}
 	resp, _ := out["response"].(map[string]any)
-	bad := apierr.New(apierr.InvalidLambdaResponse, "Unrecognizable lambda output")
-	apply := func(target tokens.Claims, d map[string]any, stringsOnly bool) error {
-		if add, ok := d["claimsToAddOrOverride"].(map[string]any); ok {
-			for k, v := range add {
-				if _, isStr := v.(string); stringsOnly && !isStr {
-					return bad
-				}
-				if !protectedClaims[k] {
-					target[k] = v
-				}
-			}
-		}
-		if sup, ok := d["claimsToSuppress"].([]any); ok {
-			for _, k := range sup {
-				if name, _ := k.(string); !protectedClaims[name] {
-					delete(target, name)
-				}
-			}
-		}
-		return nil
-	}
 	overrideGroups := func(d map[string]any) {
 		g, ok := d["groupOverrideDetails"]
 		if !ok {
@@ -182,7 +153,7 @@ func (s *Service) preTokenGeneration(ctx context.Context, ss *session, source st
 		if d == nil {
 			return nil
 		}
-		if err := apply(id, d, true); err != nil {
+		if err := applyClaims(id, d, true); err != nil {
 			return err
 		}
 		overrideGroups(d)
@@ -193,41 +164,92 @@ func (s *Service) preTokenGeneration(ctx context.Context, ss *session, source st
 		return nil
 	}
 	if idg, ok := d["idTokenGeneration"].(map[string]any); ok {
-		if err := apply(id, idg, false); err != nil {
+		if err := applyClaims(id, idg, false); err != nil {
 			return err
 		}
 	}
-	if ag, ok := d["accessTokenGeneration"].(map[string]any); ok {
-		if err := apply(access, ag, false); err != nil {
-			return err
-		}
-		scopes := splitScope(access["scope"])
-		if add, ok := ag["scopesToAdd"].([]any); ok {
-			for _, sc := range add {
-				if str, _ := sc.(string); str != "" && !contains(scopes, str) {
-					scopes = append(scopes, str)
-				}
-			}
-		}
-		if sup, ok := ag["scopesToSuppress"].([]any); ok {
-			kept := scopes[:0]
-			for _, sc := range scopes {
-				drop := false
-				for _, x := range sup {
-					if x == sc {
-						drop = true
-					}
-				}
-				if !drop {
-					kept = append(kept, sc)
-				}
-			}
-			scopes = kept
-		}
-		access["scope"] = joinScopes(scopes)
+	if err := applyAccessGeneration(access, d); err != nil {
+		return err
 	}
 	overrideGroups(d)
 	return nil
+}
+
+// applyClaims applies a trigger's claimsToAddOrOverride and
+// claimsToSuppress to target, leaving the claims Cognito protects alone.
+// V1_0 triggers may add strings only.
+func applyClaims(target tokens.Claims, d map[string]any, stringsOnly bool) error {
+	if add, ok := d["claimsToAddOrOverride"].(map[string]any); ok {
+		for k, v := range add {
+			if _, isStr := v.(string); stringsOnly && !isStr {
+				return apierr.New(apierr.InvalidLambdaResponse, "Unrecognizable lambda output")
+			}
+			if !protectedClaims[k] {
+				target[k] = v
+			}
+		}
+	}
+	if sup, ok := d["claimsToSuppress"].([]any); ok {
+		for _, k := range sup {
+			if name, _ := k.(string); !protectedClaims[name] {
+				delete(target, name)
+			}
+		}
+	}
+	return nil
+}
+
+// applyAccessGeneration applies the accessTokenGeneration part of a V2_0 or
+// V3_0 response (claimsAndScopeOverrideDetails d): claims, then scopes
+// added and suppressed.
+func applyAccessGeneration(access tokens.Claims, d map[string]any) error {
+	ag, ok := d["accessTokenGeneration"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	if err := applyClaims(access, ag, false); err != nil {
+		return err
+	}
+	scopes := splitScope(access["scope"])
+	if add, ok := ag["scopesToAdd"].([]any); ok {
+		for _, sc := range add {
+			if str, _ := sc.(string); str != "" && !contains(scopes, str) {
+				scopes = append(scopes, str)
+			}
+		}
+	}
+	if sup, ok := ag["scopesToSuppress"].([]any); ok {
+		kept := scopes[:0]
+		for _, sc := range scopes {
+			drop := false
+			for _, x := range sup {
+				if x == sc {
+					drop = true
+				}
+			}
+			if !drop {
+				kept = append(kept, sc)
+			}
+		}
+		scopes = kept
+	}
+	access["scope"] = joinScopes(scopes)
+	return nil
+}
+
+// preTokenConfig is the pool's PreTokenGeneration function and its event
+// version (V1_0, V2_0 or V3_0); arn is "" when there is none.
+func preTokenConfig(p *pool) (arn, version string) {
+	var lc struct {
+		PreTokenGeneration       string
+		PreTokenGenerationConfig struct{ LambdaVersion, LambdaArn string }
+	}
+	_ = jsonInto(p.cfg["LambdaConfig"], &lc)
+	arn, version = lc.PreTokenGenerationConfig.LambdaArn, lc.PreTokenGenerationConfig.LambdaVersion
+	if arn == "" {
+		arn, version = lc.PreTokenGeneration, "V1_0"
+	}
+	return arn, version
 }
 
 // protectedClaims are the claims a PreTokenGeneration trigger cannot change.
