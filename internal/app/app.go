@@ -70,7 +70,12 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	if c.QuotaEmulation {
 		limiter = quota.New(c.QuotaRates, nil)
 	}
-	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound, Quota: limiter})
+	dataKey, err := loadDataKey(ctx, c, st, log)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound,
+		Quota: limiter, DataKey: dataKey})
 	if err != nil {
 		return nil, err
 	}

@@ -3,5 +3,7 @@
 // PASSWORD_VERIFIER, compatible with amazon-cognito-identity-js), SECRET_HASH,
 // and sealed strings (challenge Session, SRP SECRET_BLOCK, refresh tokens)
 // that carry server state to the client encrypted and authenticated, so that
-// no node has to remember it.
+// no node has to remember it; and sealed fields (FieldCipher), secrets kept
+// at rest inside stored records under a data key kept apart from the
+// database.
 package auth

@@ -40,6 +40,10 @@ type Config struct {
 	QuotaEmulation bool               `yaml:"quota_emulation"`
 	QuotaRates     map[string]float64 `yaml:"quota_rates"`
 	SMTPFrom       string             `yaml:"smtp_from"`
+	// DataKeyFile holds the key (32 bytes, base64) that seals secrets kept
+	// at rest, such as authenticator app secrets. Default: data.key in the
+	// data directory (SQLite), or a key kept in the database (PostgreSQL).
+	DataKeyFile string `yaml:"data_key_file"`
 }
 
 // Defaults are the values used when nothing else sets them.
@@ -61,6 +65,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	pprof := fs.Bool("pprof", false, "serve /debug/pprof/ for profiling")
 	quotas := fs.Bool("quota-emulation", false, "answer TooManyRequestsException past Cognito's request-rate quotas (per node)")
 	baseURL := fs.String("base-url", "", "public URL of this server (token issuer prefix); default http://ADDR")
+	dataKey := fs.String("data-key-file", "", "file of the key (32 bytes, base64) sealing secrets at rest; default DATA-DIR/data.key (SQLite)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -87,6 +92,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		"COGNITOD_SECRET_ACCESS_KEY": &c.SecretAccessKey,
 		"COGNITOD_REGION":            &c.Region,
 		"COGNITOD_ACCOUNT_ID":        &c.AccountID,
+		"COGNITOD_DATA_KEY_FILE":     &c.DataKeyFile,
 	}
 	for name, dst := range env {
 		if v := getenv(name); v != "" {
@@ -109,6 +115,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			c.Pprof = *pprof
 		case "quota-emulation":
 			c.QuotaEmulation = *quotas
+		case "data-key-file":
+			c.DataKeyFile = *dataKey
 		}
 	})
 	if v := getenv("COGNITOD_BASE_URL"); v != "" && c.BaseURL == "" {

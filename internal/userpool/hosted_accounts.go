@@ -165,8 +165,9 @@ func (s *Service) HostedTOTPActivate(ctx context.Context, a *Authorization, sub,
 	if err != nil {
 		return err
 	}
-	_, err = s.useTOTPCode(ctx, p, sub, code, errTOTPMismatch, func(*totpRecord) string { return secret }, func(t *totpRecord) {
-		t.Secret, t.Pending, t.Enabled = secret, "", true
+	sealed := s.sealTOTP(p.ID, sub, secret)
+	_, err = s.useTOTPCode(ctx, p, sub, code, errTOTPMismatch, func(*totpRecord) string { return sealed }, func(t *totpRecord) {
+		t.Secret, t.Pending, t.Enabled = sealed, "", true
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/auth"
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
@@ -293,7 +295,10 @@ func (s *Service) useFactorCode(ctx context.Context, p *pool, sub, factor, code 
 // record in the same write.
 func (s *Service) useTOTPCode(ctx context.Context, p *pool, sub, code string, mismatch error, pick func(*totpRecord) string, change ...func(*totpRecord)) (storage.User, error) {
 	return s.checkMFACode(ctx, p, sub, mismatch, func(_ *storage.User, x *userExtra) (bool, error) {
-		secret := pick(&x.TOTP)
+		secret, err := s.fields.Open(totpContext(p.ID, sub), pick(&x.TOTP))
+		if err != nil {
+			return false, fmt.Errorf("authenticator secret of %s: %w", sub, err)
+		}
 		if secret == "" {
 			return false, nil
 		}
@@ -308,8 +313,22 @@ func (s *Service) useTOTPCode(ctx context.Context, p *pool, sub, code string, mi
 		for _, fn := range change {
 			fn(&x.TOTP)
 		}
+		// A secret written before secrets were sealed is sealed now.
+		for _, f := range []*string{&x.TOTP.Secret, &x.TOTP.Pending} {
+			if *f != "" && !auth.Sealed(*f) {
+				*f = s.sealTOTP(p.ID, sub, *f)
+			}
+		}
 		return true, nil
 	})
+}
+
+// totpContext binds a sealed authenticator secret to its user.
+func totpContext(poolID, sub string) string { return "totp/" + poolID + "/" + sub }
+
+// sealTOTP seals a user's authenticator secret for keeping.
+func (s *Service) sealTOTP(poolID, sub, secret string) string {
+	return s.fields.Seal(totpContext(poolID, sub), secret)
 }
 
 // checkMFACode runs check on a user's second-factor state in one write:

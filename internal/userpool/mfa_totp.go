@@ -70,7 +70,7 @@ func (s *Service) AssociateSoftwareToken(ctx context.Context, in *struct {
 		return nil, errTOTPNotEnabled
 	}
 	_, err = s.editExtra(ctx, c.pool.ID, c.user.Sub, func(_ *storage.User, x *userExtra) error {
-		x.TOTP.Pending = secret
+		x.TOTP.Pending = s.sealTOTP(c.pool.ID, c.user.Sub, secret)
 		return nil
 	})
 	if err != nil {
@@ -141,7 +141,7 @@ func (s *Service) finishSetup(ctx context.Context, p *pool, c *UserPoolClientTyp
 		return nil, err
 	}
 	u, err := s.editExtra(ctx, p.ID, st.Sub, func(_ *storage.User, x *userExtra) error {
-		x.TOTP = totpRecord{Secret: st.Secret, Device: st.Device, Enabled: true, LastStep: st.Step}
+		x.TOTP = totpRecord{Secret: s.sealTOTP(p.ID, st.Sub, st.Secret), Device: st.Device, Enabled: true, LastStep: st.Step}
 		x.MFA.Preferred = mfaTOTP
 		return nil
 	})

@@ -37,9 +37,12 @@ type Service struct {
 	// deviceGroupSecret derives users' device group keys.
 	deviceGroupSecret []byte
 	// fetch is the one outbound HTTP client (SAML metadata URLs).
-	fetch   *http.Client
-	keys    *tokens.Keys
-	sealer  *auth.Sealer
+	fetch  *http.Client
+	keys   *tokens.Keys
+	sealer *auth.Sealer
+	// fields seals secrets kept in stored records (authenticator app
+	// secrets) under the data key.
+	fields  *auth.FieldCipher
 	baseURL string
 	outbox  *outbox.Outbox
 	// pools caches decoded pool configurations (*pool by id); see getPool.
@@ -69,6 +72,9 @@ type Options struct {
 	Triggers *triggers.Invoker
 	// Quota is the quota emulation's limiter (nil when it is off).
 	Quota *quota.Limiter
+	// DataKey seals secrets kept at rest (32 bytes; nil: a key kept in
+	// storage).
+	DataKey []byte
 }
 
 // New makes a Service; it reads (or creates) the pagination token key.
@@ -101,8 +107,22 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	dataKey := o.DataKey
+	if dataKey == nil {
+		if dataKey, err = st.Secret(ctx, "data-key", func() []byte {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			return b
+		}); err != nil {
+			return nil, err
+		}
+	}
+	fields, err := auth.NewFieldCipher(dataKey)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{store: st, accountID: o.AccountID, log: o.Logger, now: o.Now, pageKey: key, deviceGroupSecret: groupSecret, fetch: o.HTTP,
-		keys: tokens.NewKeys(st), sealer: sealer, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, node: uuid.NewString(), limiter: o.Quota}
+		keys: tokens.NewKeys(st), sealer: sealer, fields: fields, baseURL: strings.TrimRight(o.BaseURL, "/"), outbox: o.Outbox, triggers: o.Triggers, node: uuid.NewString(), limiter: o.Quota}
 	if s.outbox == nil {
 		s.outbox = outbox.New("")
 	}

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cognitod/cognitod/internal/auth"
+	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/storage"
+)
+
+// dataKeyFile is the data key's file in the data directory (SQLite).
+const dataKeyFile = "data.key"
+
+// loadDataKey finds the 32-byte key that seals secrets kept at rest
+// (auth.FieldCipher): the configured --data-key-file; else, with SQLite,
+// data.key in the data directory, made on first start beside the
+// database but not in it; else (PostgreSQL with no key file, or memory)
+// a key kept in the database, which every node shares.
+//
+// The database keeps a check value of its key (auth.DataKeyCheck), so a
+// start with another key (a lost data.key, nodes given different files) is
+// refused instead of making every sealed secret unreadable.
+func loadDataKey(ctx context.Context, c config.Config, st storage.Storage, log *slog.Logger) ([]byte, error) {
+	var key []byte
+	var write string // a new data.key to keep once the database accepts it
+	switch {
+	case c.DataKeyFile != "":
+		k, err := readDataKey(c.DataKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	case c.Storage == "sqlite":
+		path := filepath.Join(c.DataDir, dataKeyFile)
+		k, err := readDataKey(path)
+		switch {
+		case err == nil:
+			key = k
+		case errors.Is(err, os.ErrNotExist):
+			key, write = newDataKey(), path
+		default:
+			return nil, err
+		}
+	default:
+		if c.IsPostgres() {
+			log.Warn("no --data-key-file: secrets at rest are sealed with a key kept in the database; give every node the same key file to keep it apart")
+		}
+		k, err := st.Secret(ctx, "data-key", newDataKey)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
+	want := auth.DataKeyCheck(key)
+	have, err := st.Secret(ctx, "data-key-check", func() []byte { return want })
+	if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal(have, want) {
+		where := c.DataKeyFile
+		if where == "" {
+			where = filepath.Join(c.DataDir, dataKeyFile)
+		}
+		return nil, fmt.Errorf("the data key (%s) is not the key this database's secrets were sealed with: restore the original key file", where)
+	}
+	if write != "" {
+		if err := writeFileDurably(write, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
+			return nil, fmt.Errorf("keep the data key: %w", err)
+		}
+	}
+	return key, nil
+}
+
+func newDataKey() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// readDataKey reads a key file: 32 bytes in base64 (as `openssl rand
+// -base64 32` prints them).
+func readDataKey(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("%s must hold 32 bytes in base64 (openssl rand -base64 32)", path)
+	}
+	return key, nil
+}
+
+// writeFileDurably writes a new file that survives a crash once this
+// returns: written to a temporary name and synced, renamed into place, and
+// the directory synced. The file is readable by its owner only.
+func writeFileDurably(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
