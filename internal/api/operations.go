@@ -70,6 +70,10 @@ func operations(s *userpool.Service) map[string]handler {
 		"GetSigningCertificate":     op(s.GetSigningCertificate),
 		"GetTokensFromRefreshToken": op(s.GetTokensFromRefreshToken),
 		"GetClientToken":            op(s.GetClientToken),
+		"CreateUserPoolReplica":     op(s.CreateUserPoolReplica),
+		"UpdateUserPoolReplica":     op(s.UpdateUserPoolReplica),
+		"DeleteUserPoolReplica":     op(s.DeleteUserPoolReplica),
+		"ListUserPoolReplicas":      op(s.ListUserPoolReplicas),
 		"SetUICustomization":        op(s.SetUICustomization),
 		"GetUICustomization":        op(s.GetUICustomization),
 

@@ -171,7 +171,7 @@ func (s *Server) call(r *http.Request) (string, any, error) {
 	if verr := s.model.Input(mop, obj); verr != nil {
 		return name, nil, verr
 	}
-	ctx := userpool.WithRegion(r.Context(), region)
+	ctx := userpool.WithOperation(userpool.WithRegion(r.Context(), region), name)
 	out, err := h(ctx, body)
 	if err != nil && errors.Is(err, context.Canceled) {
 		return name, nil, apierr.New(apierr.InternalError, "Request cancelled.")

@@ -19,6 +19,7 @@ const (
 	DuplicateProvider            Code = "DuplicateProviderException"
 	EnableSoftwareTokenMFA       Code = "EnableSoftwareTokenMFAException"
 	ExpiredCode                  Code = "ExpiredCodeException"
+	FeatureUnavailableInTier     Code = "FeatureUnavailableInTierException"
 	GroupExists                  Code = "GroupExistsException"
 	InternalError                Code = "InternalErrorException"
 	InvalidLambdaResponse        Code = "InvalidLambdaResponseException"
@@ -79,6 +80,7 @@ var statusOf = map[Code]int{
 	DuplicateProvider:            http.StatusBadRequest,
 	EnableSoftwareTokenMFA:       http.StatusBadRequest,
 	ExpiredCode:                  http.StatusBadRequest,
+	FeatureUnavailableInTier:     http.StatusBadRequest,
 	GroupExists:                  http.StatusBadRequest,
 	InternalError:                http.StatusInternalServerError,
 	InvalidLambdaResponse:        http.StatusBadRequest,

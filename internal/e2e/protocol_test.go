@@ -70,7 +70,10 @@ func TestProtocolErrors(t *testing.T) {
 		code, msg          string
 	}{
 		{"unknown target", "NoSuchOperation", `{}`, good, "UnknownOperationException", "Unknown operation NoSuchOperation."},
-		{"not implemented", "ListUserPoolReplicas", `{"UserPoolId":"` + pool + `"}`, good, "UnsupportedOperationException", "cognitod does not implement ListUserPoolReplicas yet."},
+		// Every operation of the model is implemented; this one explains
+		// why it cannot be used.
+		{"unsupported", "UpdateAuthEventFeedback", `{"UserPoolId":"` + pool + `","Username":"a","EventId":"e1","FeedbackToken":"t","FeedbackValue":"Valid"}`, good,
+			"UnsupportedOperationException", "cognitod sends no risk notifications, so it issues no feedback tokens: give feedback with AdminUpdateAuthEventFeedback."},
 		{"not json", "AdminGetUser", `{"UserPoolId":`, good, "SerializationException", ""},
 		{"not an object", "AdminGetUser", `[1,2]`, good, "SerializationException", ""},
 		{"wrong type", "AdminGetUser", `{"UserPoolId":5,"Username":"a"}`, good, "SerializationException", ""},

@@ -34,6 +34,7 @@ var categories = map[string]string{
 	"GetTokensFromRefreshToken": "UserAuthentication", "GetClientToken": "ClientCredentials", "AssociateSoftwareToken": "UserAuthentication", "VerifySoftwareToken": "UserAuthentication",
 	"ConfirmDevice":           "UserAuthentication",
 	"AdminListUserAuthEvents": "UserResourceRead", "AdminUpdateAuthEventFeedback": "UserResourceUpdate", "UpdateAuthEventFeedback": "UserResourceUpdate",
+	"CreateUserPoolReplica": "UserPoolUpdate", "UpdateUserPoolReplica": "UserPoolUpdate", "DeleteUserPoolReplica": "UserPoolUpdate", "ListUserPoolReplicas": "UserPoolRead",
 	"SetRiskConfiguration": "UserPoolUpdate", "DescribeRiskConfiguration": "UserPoolRead",
 	"SetLogDeliveryConfiguration": "UserPoolUpdate", "GetLogDeliveryConfiguration": "UserPoolRead",
 	"CreateManagedLoginBranding": "UserPoolResourceUpdate", "UpdateManagedLoginBranding": "UserPoolResourceUpdate", "DeleteManagedLoginBranding": "UserPoolResourceUpdate",

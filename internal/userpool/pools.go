@@ -148,7 +148,9 @@ func (s *Service) getPool(ctx context.Context, id string) (*pool, error) {
 		s.pools.Store(id, cached)
 	}
 	if r := RegionFrom(ctx); r != "" && r != cached.p.Region {
-		return nil, poolNotFound(id)
+		if err := inSecondary(cached.p, r, operationFrom(ctx)); err != nil {
+			return nil, err
+		}
 	}
 	return cached.p, nil
 }
@@ -287,7 +289,7 @@ func (s *Service) describePool(p *pool, users int) map[string]any {
 	}
 	out["Id"] = p.ID
 	out["Name"] = p.Name
-	out["Arn"] = "arn:aws:cognito-idp:" + p.Region + ":" + s.accountID + ":userpool/" + p.ID
+	out["Arn"] = s.poolARN(p.ID, p.Region)
 	out["CreationDate"] = awsjson.T(p.Created)
 	out["LastModifiedDate"] = awsjson.T(p.Modified)
 	out["EstimatedNumberOfUsers"] = users
@@ -305,6 +307,9 @@ func (s *Service) DescribeUserPool(ctx context.Context, in *struct{ UserPoolId s
 		return nil, err
 	}
 	out := s.describePool(p, n)
+	if r := RegionFrom(ctx); r != "" && r != p.Region { // through its secondary replica
+		out["Arn"] = s.poolARN(p.ID, r)
+	}
 	domains, err := s.store.DomainsOf(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -347,7 +352,11 @@ func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (ma
 		if lc == nil {
 			lc = map[string]any{}
 		}
-		out = append(out, UserPoolDescriptionType{Id: p.ID, Name: p.Name, LambdaConfig: lc, CreationDate: awsjson.T(p.Created), LastModifiedDate: awsjson.T(p.Modified)})
+		d := UserPoolDescriptionType{Id: p.ID, Name: p.Name, LambdaConfig: lc, CreationDate: awsjson.T(p.Created), LastModifiedDate: awsjson.T(p.Modified)}
+		for _, r := range p.replicas() {
+			d.ReplicaRegions = append(d.ReplicaRegions, r.RegionName)
+		}
+		out = append(out, d)
 	}
 	res := map[string]any{"UserPools": out}
 	if next != "" {

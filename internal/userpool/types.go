@@ -91,6 +91,7 @@ type UserPoolDescriptionType struct {
 	Status           string         `json:"Status,omitempty"`
 	LastModifiedDate *awsjson.Time  `json:"LastModifiedDate,omitempty"`
 	CreationDate     *awsjson.Time  `json:"CreationDate,omitempty"`
+	ReplicaRegions   []string       `json:"ReplicaRegions,omitempty"`
 }
 
 // IdentityProviderType is an identity provider.
