@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
@@ -28,11 +27,7 @@ func NewFieldCipher(key []byte) (*FieldCipher, error) {
 	if len(key) != 32 {
 		return nil, errors.New("the data key must be 32 bytes")
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}

@@ -17,15 +17,20 @@ type Sealer struct{ aead cipher.AEAD }
 
 // NewSealer makes a sealer from a 32-byte key.
 func NewSealer(key []byte) (*Sealer, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
 	return &Sealer{aead: aead}, nil
+}
+
+// newGCM is AES-GCM under key (AES-256 for a 32-byte key).
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 // ErrUnsealed is a sealed string that is forged, damaged, of another

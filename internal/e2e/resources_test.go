@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"testing"
 
@@ -27,17 +25,7 @@ func TestResourceServersAndClientCredentials(t *testing.T) {
 		if scope != "" {
 			form.Set("scope", scope)
 		}
-		req, _ := http.NewRequest(http.MethodPost, e.url+"/oauth2/token", stringsReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(user, pass)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return postToken(t, e.url, user, pass, form)
 	}
 	status, out := token(*c.ClientId, *c.ClientSecret, "https://api.example.com/read")
 	if status != 200 || out["id_token"] != nil || out["refresh_token"] != nil {
