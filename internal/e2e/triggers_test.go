@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -240,5 +241,44 @@ func TestPreTokenGenerationSourceOfNewPassword(t *testing.T) {
 		ChallengeResponses: map[string]string{"USERNAME": "ned", "NEW_PASSWORD": "Own-Passw0rd!"}}))
 	if out.AuthenticationResult == nil || fmt.Sprint(sources) != "[TokenGeneration_NewPasswordChallenge]" {
 		t.Fatalf("trigger sources %v", sources)
+	}
+}
+
+// RespondToAuthChallenge's and GetTokensFromRefreshToken's ClientMetadata
+// reach PostAuthentication and PreTokenGeneration; InitiateAuth's does not
+// (it is for PreAuthentication, PreSignUp and UserMigration).
+func TestClientMetadataReachesTokenTriggers(t *testing.T) {
+	f := newFedEnv(t, &types.LambdaConfigType{PostAuthentication: aws.String(fnARN + "post-auth"),
+		PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{LambdaArn: aws.String(fnARN + "pre-token"), LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}})
+	var mu sync.Mutex
+	seen := map[string][]string{}
+	f.lambda = func(event map[string]any) (map[string]any, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		md, _ := event["request"].(map[string]any)["clientMetadata"].(map[string]any)
+		seen[event["triggerSource"].(string)] = append(seen[event["triggerSource"].(string)], fmt.Sprint(md))
+		return event, ""
+	}
+	must[*cip.AdminCreateUserOutput](t)(f.c.AdminCreateUser(f.ctx, &cip.AdminCreateUserInput{UserPoolId: &f.pool, Username: aws.String("meg"),
+		TemporaryPassword: aws.String("Temp-Passw0rd!"), MessageAction: types.MessageActionTypeSuppress}))
+	ch := must[*cip.InitiateAuthOutput](t)(f.c.InitiateAuth(f.ctx, &cip.InitiateAuthInput{ClientId: &f.clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "meg", "PASSWORD": "Temp-Passw0rd!"}, ClientMetadata: map[string]string{"from": "initiate"}}))
+	out := must[*cip.RespondToAuthChallengeOutput](t)(f.c.RespondToAuthChallenge(f.ctx, &cip.RespondToAuthChallengeInput{ClientId: &f.clientID,
+		ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: ch.Session, ClientMetadata: map[string]string{"tenant": "acme"},
+		ChallengeResponses: map[string]string{"USERNAME": "meg", "NEW_PASSWORD": "Own-Passw0rd!"}}))
+	must[*cip.GetTokensFromRefreshTokenOutput](t)(f.c.GetTokensFromRefreshToken(f.ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: &f.clientID,
+		RefreshToken: out.AuthenticationResult.RefreshToken, ClientMetadata: map[string]string{"tenant": "globex"}}))
+	must[*cip.InitiateAuthOutput](t)(f.c.InitiateAuth(f.ctx, &cip.InitiateAuthInput{ClientId: &f.clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "meg", "PASSWORD": "Own-Passw0rd!"}, ClientMetadata: map[string]string{"from": "initiate"}}))
+	want := map[string]string{
+		"PostAuthentication_Authentication":    "[map[tenant:acme] map[]]",
+		"TokenGeneration_NewPasswordChallenge": "[map[tenant:acme]]",
+		"TokenGeneration_RefreshTokens":        "[map[tenant:globex]]",
+		"TokenGeneration_Authentication":       "[map[]]",
+	}
+	for source, w := range want {
+		if got := fmt.Sprint(seen[source]); got != w {
+			t.Errorf("%s saw clientMetadata %s, want %s", source, got, w)
+		}
 	}
 }

@@ -39,7 +39,7 @@ func (s *Service) postAuthentication(ctx context.Context, p *pool, c *UserPoolCl
 	if arn == "" {
 		return nil
 	}
-	req := map[string]any{"userAttributes": userAttributesForTrigger(u), "newDeviceUsed": newDevice, "clientMetadata": map[string]string{}}
+	req := map[string]any{"userAttributes": userAttributesForTrigger(u), "newDeviceUsed": newDevice, "clientMetadata": tokenMetadata(ctx)}
 	_, err := s.triggers.Invoke(ctx, "PostAuthentication", arn, s.triggerEvent(p, "PostAuthentication_Authentication", u.Username, c.ClientId, req, map[string]any{}))
 	return err
 }
@@ -122,7 +122,7 @@ func (s *Service) preTokenGeneration(ctx context.Context, ss *session, source st
 	}
 	groups, _ := id["cognito:groups"].([]string)
 	req := map[string]any{"userAttributes": userAttributesForTrigger(&ss.user), "groupConfiguration": map[string]any{"groupsToOverride": groups,
-		"iamRolesToOverride": []string{}, "preferredRole": nil}, "clientMetadata": map[string]string{}}
+		"iamRolesToOverride": []string{}, "preferredRole": nil}, "clientMetadata": tokenMetadata(ctx)}
 	event := s.triggerEvent(ss.pool, source, ss.user.Username, ss.client.ClientId, req, map[string]any{"claimsOverrideDetails": nil})
 	if version != "V1_0" {
 		event["version"] = map[string]string{"V2_0": "2", "V3_0": "3"}[version]
@@ -235,6 +235,26 @@ func applyAccessGeneration(access tokens.Claims, d map[string]any) error {
 	}
 	access["scope"] = joinScopes(scopes)
 	return nil
+}
+
+type tokenMetadataKey struct{}
+
+// withTokenMetadata carries a call's ClientMetadata to the triggers that
+// Cognito gives it to when tokens are issued: PostAuthentication and
+// PreTokenGeneration take RespondToAuthChallenge's and
+// GetTokensFromRefreshToken's; InitiateAuth's goes to PreAuthentication,
+// PreSignUp and UserMigration only, as its API reference says.
+func withTokenMetadata(ctx context.Context, md map[string]string) context.Context {
+	return context.WithValue(ctx, tokenMetadataKey{}, md)
+}
+
+// tokenMetadata is the ClientMetadata for PostAuthentication and
+// PreTokenGeneration ({} when the call had none).
+func tokenMetadata(ctx context.Context) map[string]string {
+	if md, _ := ctx.Value(tokenMetadataKey{}).(map[string]string); md != nil {
+		return md
+	}
+	return map[string]string{}
 }
 
 // preTokenConfig is the pool's PreTokenGeneration function and its event

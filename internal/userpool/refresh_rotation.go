@@ -38,6 +38,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, in *struct {
 	DeviceKey      string
 	ClientMetadata map[string]string
 }) (map[string]any, error) {
+	ctx = withTokenMetadata(ctx, in.ClientMetadata)
 	p, c, err := s.clientFor(ctx, in.ClientId, "")
 	if err != nil {
 		return nil, err

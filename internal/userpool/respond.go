@@ -49,6 +49,7 @@ func (s *Service) AdminRespondToAuthChallenge(ctx context.Context, in *RespondTo
 }
 
 func (s *Service) respond(ctx context.Context, in *RespondToAuthChallengeInput) (map[string]any, error) {
+	ctx = withTokenMetadata(ctx, in.ClientMetadata)
 	p, c, err := s.clientFor(ctx, in.ClientId, in.UserPoolId)
 	if err != nil {
 		return nil, err
