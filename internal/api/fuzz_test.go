@@ -60,6 +60,10 @@ func FuzzDispatch(f *testing.F) {
 		"AddUserPoolClientSecret":      `{"UserPoolId":"` + id + `","ClientId":"c"}`,
 		"CompleteWebAuthnRegistration": `{"AccessToken":"x","Credential":{"id":"AA","response":{"clientDataJSON":"e30"}}}`,
 		"ConfirmDevice":                `{"AccessToken":"x","DeviceKey":"us-east-1_x","DeviceSecretVerifierConfig":{"PasswordVerifier":"%%","Salt":"AA=="}}`,
+		"GetClientToken":               `{"ClientId":"c","Secret":"0123456789abcdef01234567","Scopes":["a/b"],"ClientMetadata":{"k":"v"}}`,
+		"CreateUserPoolReplica":        `{"UserPoolId":"` + id + `","RegionName":"us-west-2","UserPoolTags":{"k":"v"}}`,
+		"UpdateUserPoolReplica":        `{"UserPoolId":"` + id + `","RegionName":"us-west-2","Status":"ACTIVE"}`,
+		"DeleteUserPoolReplica":        `{"UserPoolId":"` + id + `","RegionName":"us-west-2"}`,
 	}
 	for target, body := range seeds {
 		f.Add(target, []byte(body))

@@ -118,6 +118,7 @@ func FuzzHostedEndpoints(f *testing.F) {
 	f.Add(uint8(5), "", []byte("grant_type=authorization_code&code=x&redirect_uri="+url.QueryEscape(appCallback)+"&client_id="+clientID), "")
 	f.Add(uint8(5), "", []byte("grant_type=refresh_token&refresh_token=abc"), "Basic "+clientID)
 	f.Add(uint8(5), "", []byte("grant_type=client_credentials&scope=x/y"), "Basic Zm9vOmJhcg==")
+	f.Add(uint8(5), "", []byte("grant_type=client_credentials&aws_client_metadata=%7B%22k%22%3A1%7D"), "Basic Zm9vOmJhcg==")
 	f.Add(uint8(6), "", []byte(nil), "Bearer abc.def.ghi")
 	f.Add(uint8(7), "", []byte("token=abc&client_id="+clientID), "")
 	f.Add(uint8(8), "client_id="+clientID+"&logout_uri="+url.QueryEscape(logoutURL), []byte(nil), "")
