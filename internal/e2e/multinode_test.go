@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -33,6 +34,7 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	n1 := open("")
 	n2 := open(n1.url) // both nodes answer for one public URL
 	pool, clientID := authFixture(t, n1, nil)
+	n1.setMFA(pool, types.UserPoolMfaTypeOptional) // before node 2 reads the pool (it keeps it up to a second)
 	n1.idp(pool, "Google", types.IdentityProviderTypeTypeGoogle, nil)
 	n1.confirmedUserVia(n2, pool, clientID, "kim", "Corr3ct-Horse!")
 	if err := n1.link(pool, pui("Cognito", "", "kim"), pui("Google", "Cognito_Subject", "g-kim")); err != nil {
@@ -90,6 +92,20 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 	}
 	if _, has := n1.attrs(pool, "kim")["identities"]; has {
 		t.Fatal("node 1 still shows the unlinked identity")
+	}
+	// An authenticator registered through node 1 (its secret sealed under
+	// the data key the nodes share) signs in through node 2.
+	secret := aws.ToString(must[*cip.AssociateSoftwareTokenOutput](t)(n1.c.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: res.AccessToken})).SecretCode)
+	now := time.Now()
+	must[*cip.VerifySoftwareTokenOutput](t)(n1.c.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: res.AccessToken, UserCode: aws.String(totpCode(t, secret, now))}))
+	must[*cip.SetUserMFAPreferenceOutput](t)(n1.c.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: res.AccessToken,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))
+	ch := n2.signIn(clientID, "kim", "Corr3ct-Horse!")
+	done := must[*cip.RespondToAuthChallengeOutput](t)(n2.c.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
+		ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: ch.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "kim", "SOFTWARE_TOKEN_MFA_CODE": totpCode(t, secret, now.Add(30*time.Second))}}))
+	if done.AuthenticationResult == nil {
+		t.Fatal("node 2 could not check a code of node 1's authenticator")
 	}
 	// An import file uploaded through node 1 is run by node 2.
 	job := n1.importJob(pool, n1.importCSV(pool, map[string]string{"cognito:username": "imp1", "email": "imp1@example.com"},
