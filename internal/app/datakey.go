@@ -60,22 +60,29 @@ func loadDataKey(ctx context.Context, c config.Config, st storage.Storage, log *
 		}
 		key = k
 	}
+	// The check is kept only once a new data.key is safely on disk: a
+	// database never names a key that was not kept.
 	want := auth.DataKeyCheck(key)
-	have, err := st.Secret(ctx, "data-key-check", func() []byte { return want })
+	err := st.UpdateSetting(ctx, "data-key-check", func(have []byte) ([]byte, error) {
+		if have != nil {
+			if !hmac.Equal(have, want) {
+				where := c.DataKeyFile
+				if where == "" {
+					where = filepath.Join(c.DataDir, dataKeyFile)
+				}
+				return nil, fmt.Errorf("the data key (%s) is not the key this database's secrets were sealed with: restore the original key file", where)
+			}
+			return have, nil
+		}
+		if write != "" {
+			if err := writeFileDurably(write, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
+				return nil, fmt.Errorf("keep the data key: %w", err)
+			}
+		}
+		return want, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if !hmac.Equal(have, want) {
-		where := c.DataKeyFile
-		if where == "" {
-			where = filepath.Join(c.DataDir, dataKeyFile)
-		}
-		return nil, fmt.Errorf("the data key (%s) is not the key this database's secrets were sealed with: restore the original key file", where)
-	}
-	if write != "" {
-		if err := writeFileDurably(write, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
-			return nil, fmt.Errorf("keep the data key: %w", err)
-		}
 	}
 	return key, nil
 }
