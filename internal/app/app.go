@@ -176,6 +176,9 @@ func Run(ctx context.Context, c config.Config, banner io.Writer, log *slog.Logge
 	}
 	fmt.Fprintf(banner, "cognitod listening on http://%s\n", ln.Addr())
 	fmt.Fprintf(banner, "  data:       %s\n", where)
+	if k := dataKeyPlace(c); k != "" {
+		fmt.Fprintf(banner, "  data key:   %s (seals authenticator secrets: back it up with the data)\n", k)
+	}
 	fmt.Fprintf(banner, "  issuer:     %s/<poolId>   outbox: %s/_cognitod/outbox\n", c.BaseURL, c.BaseURL)
 	fmt.Fprintf(banner, "  region:     %s (default; signed calls use their SigV4 scope's region)\n", c.Region)
 	fmt.Fprintf(banner, "  tokens:     RS256, signed by %s\n", rsasign.Library())

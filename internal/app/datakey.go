@@ -87,6 +87,21 @@ func loadDataKey(ctx context.Context, c config.Config, st storage.Storage, log *
 	return key, nil
 }
 
+// dataKeyPlace says where the data key is kept, for the start-up banner
+// ("" when nothing is kept: memory storage).
+func dataKeyPlace(c config.Config) string {
+	switch {
+	case c.DataKeyFile != "":
+		return c.DataKeyFile
+	case c.Storage == "sqlite":
+		abs, _ := filepath.Abs(filepath.Join(c.DataDir, dataKeyFile))
+		return abs
+	case c.IsPostgres():
+		return "in the database (no --data-key-file)"
+	}
+	return ""
+}
+
 func newDataKey() []byte {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
