@@ -2,6 +2,7 @@
 //
 //	cognitod [flags]        run the server (see --help)
 //	cognitod bench [flags]  measure an endpoint (or an in-process cognitod)
+//	cognitod backup --to DIR [flags]  copy a SQLite data directory, while cognitod runs
 package main
 
 import (
@@ -25,6 +26,15 @@ func main() {
 			fmt.Fprintln(os.Stderr, "cognitod bench:", err)
 			os.Exit(1)
 		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "backup" {
+		msg, err := runBackup(ctx, os.Args[2:], os.Getenv)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cognitod backup:", err)
+			os.Exit(1)
+		}
+		fmt.Println(msg)
 		return
 	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
