@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/durable"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
 )
 
@@ -46,7 +47,7 @@ func Backup(ctx context.Context, c config.Config, to string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileDurably(filepath.Join(to, name), raw); err != nil {
+		if err := durable.WriteFile(filepath.Join(to, name), raw); err != nil {
 			return err
 		}
 	}

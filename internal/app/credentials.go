@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/durable"
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
@@ -70,9 +71,5 @@ func loadCredentials(ctx context.Context, c config.Config, st storage.Storage) (
 	}
 	cr := newCredentials()
 	raw, _ = json.MarshalIndent(cr, "", "  ")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
-		return cr, err
-	}
-	return cr, os.Rename(tmp, path)
+	return cr, durable.WriteFile(path, raw)
 }

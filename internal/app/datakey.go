@@ -14,6 +14,7 @@ import (
 
 	"github.com/cognitod/cognitod/internal/auth"
 	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/durable"
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
@@ -75,7 +76,7 @@ func loadDataKey(ctx context.Context, c config.Config, st storage.Storage, log *
 			return have, nil
 		}
 		if write != "" {
-			if err := writeFileDurably(write, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
+			if err := durable.WriteFile(write, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
 				return nil, fmt.Errorf("keep the data key: %w", err)
 			}
 		}
@@ -120,39 +121,4 @@ func readDataKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s must hold 32 bytes in base64 (openssl rand -base64 32)", path)
 	}
 	return key, nil
-}
-
-// writeFileDurably writes a new file that survives a crash once this
-// returns: written to a temporary name and synced, renamed into place, and
-// the directory synced. The file is readable by its owner only.
-func writeFileDurably(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

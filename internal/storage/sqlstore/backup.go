@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/cognitod/cognitod/internal/durable"
 )
 
 // BackupSQLite writes a consistent copy of the SQLite database in dir to
@@ -35,15 +37,7 @@ func BackupSQLite(ctx context.Context, dir, dest string) error {
 		return fmt.Errorf("copy the database: %w", err)
 	}
 	// VACUUM INTO does not sync what it wrote.
-	f, err := os.Open(dest)
-	if err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := durable.SyncFile(dest); err != nil {
 		return err
 	}
 	return os.Chmod(dest, 0o600)
