@@ -67,11 +67,7 @@ func loadDataKey(ctx context.Context, c config.Config, st storage.Storage, log *
 	err := st.UpdateSetting(ctx, "data-key-check", func(have []byte) ([]byte, error) {
 		if have != nil {
 			if !hmac.Equal(have, want) {
-				where := c.DataKeyFile
-				if where == "" {
-					where = filepath.Join(c.DataDir, dataKeyFile)
-				}
-				return nil, fmt.Errorf("the data key (%s) is not the key this database's secrets were sealed with: restore the original key file", where)
+				return nil, fmt.Errorf("the data key (%s) is not the key this database's secrets were sealed with: restore the original key file", dataKeyPlace(c))
 			}
 			return have, nil
 		}
