@@ -70,14 +70,21 @@ func Build(ctx context.Context, st storage.Storage, c config.Config, creds Crede
 	if c.QuotaEmulation {
 		limiter = quota.New(c.QuotaRates, nil)
 	}
-	dataKey, err := loadDataKey(ctx, c, st, log)
+	keys, err := loadDataKeys(ctx, c, st, log)
 	if err != nil {
 		return nil, err
 	}
 	svc, err := userpool.New(ctx, st, userpool.Options{AccountID: c.AccountID, Logger: log, BaseURL: baseURL, Outbox: box, Triggers: invoker, HTTP: outbound,
-		Quota: limiter, DataKey: dataKey})
+		Quota: limiter, DataKey: keys.key, OldDataKeys: keys.older})
 	if err != nil {
 		return nil, err
+	}
+	if keys.rotating {
+		// Before serving: a secret left under the old key would be unreadable
+		// once its key file is dropped.
+		if err := rotateDataKey(ctx, c, st, svc, keys, log); err != nil {
+			return nil, err
+		}
 	}
 	if err := svc.ApplyProvisionedLimits(ctx); err != nil {
 		return nil, err

@@ -16,12 +16,22 @@ import (
 	"github.com/cognitod/cognitod/internal/config"
 	"github.com/cognitod/cognitod/internal/durable"
 	"github.com/cognitod/cognitod/internal/storage"
+	"github.com/cognitod/cognitod/internal/userpool"
 )
 
 // dataKeyFile is the data key's file in the data directory (SQLite).
 const dataKeyFile = "data.key"
 
-// loadDataKey finds the 32-byte key that seals secrets kept at rest
+// dataKeys are the key that seals secrets kept at rest, the older keys it
+// replaces (given for a rotation), and whether this start rotates: the
+// database's secrets were sealed under one of the older keys.
+type dataKeys struct {
+	key      []byte
+	older    [][]byte
+	rotating bool
+}
+
+// loadDataKeys finds the 32-byte key that seals secrets kept at rest
 // (auth.FieldCipher): the configured --data-key-file; else, with SQLite,
 // data.key in the data directory, made on first start beside the
 // database but not in it; else (PostgreSQL with no key file, or memory)
@@ -29,59 +39,133 @@ const dataKeyFile = "data.key"
 //
 // The database keeps a check value of its key (auth.DataKeyCheck), so a
 // start with another key (a lost data.key, nodes given different files) is
-// refused instead of making every sealed secret unreadable.
-func loadDataKey(ctx context.Context, c config.Config, st storage.Storage, log *slog.Logger) ([]byte, error) {
-	var key []byte
+// refused instead of making every sealed secret unreadable. A start whose
+// --old-data-key-files hold the database's key rotates to the new one
+// (see rotateDataKey); the rotation is recorded first, so that an
+// interrupted one is finished by the next start and not undone by a start
+// with the old key alone.
+func loadDataKeys(ctx context.Context, c config.Config, st storage.Storage, log *slog.Logger) (dataKeys, error) {
+	var k dataKeys
 	var write string // a new data.key to keep once the database accepts it
 	switch {
 	case c.DataKeyFile != "":
-		k, err := readDataKey(c.DataKeyFile)
+		key, err := readDataKey(c.DataKeyFile)
 		if err != nil {
-			return nil, err
+			return k, err
 		}
-		key = k
+		k.key = key
 	case c.Storage == "sqlite":
 		path := filepath.Join(c.DataDir, dataKeyFile)
-		k, err := readDataKey(path)
+		key, err := readDataKey(path)
 		switch {
 		case err == nil:
-			key = k
+			k.key = key
 		case errors.Is(err, os.ErrNotExist):
-			key, write = newDataKey(), path
+			k.key, write = newDataKey(), path
 		default:
-			return nil, err
+			return k, err
 		}
 	default:
 		if c.IsPostgres() {
 			log.Warn("no --data-key-file: secrets at rest are sealed with a key kept in the database; give every node the same key file to keep it apart")
 		}
-		k, err := st.Secret(ctx, "data-key", newDataKey)
+		key, err := st.Secret(ctx, "data-key", newDataKey)
 		if err != nil {
-			return nil, err
+			return k, err
 		}
-		key = k
+		k.key = key
+	}
+	for _, f := range c.OldDataKeyFiles {
+		key, err := readDataKey(f)
+		if err != nil {
+			return k, err
+		}
+		k.older = append(k.older, key)
+	}
+	if c.IsPostgres() && c.DataKeyFile != "" {
+		// Nodes that ran without a key file sealed under the key kept in
+		// the database: a first start with a file rotates from it.
+		key, err := st.Secret(ctx, "data-key", newDataKey)
+		if err != nil {
+			return k, err
+		}
+		k.older = append(k.older, key)
+	}
+	want := auth.DataKeyCheck(k.key)
+	to, err := st.Setting(ctx, rotationSetting)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return k, err
 	}
 	// The check is kept only once a new data.key is safely on disk: a
 	// database never names a key that was not kept.
-	want := auth.DataKeyCheck(key)
-	err := st.UpdateSetting(ctx, "data-key-check", func(have []byte) ([]byte, error) {
-		if have != nil {
-			if !hmac.Equal(have, want) {
-				return nil, fmt.Errorf("the data key (%s) is not the key this database's secrets were sealed with: restore the original key file", dataKeyPlace(c))
+	err = st.UpdateSetting(ctx, checkSetting, func(have []byte) ([]byte, error) {
+		switch {
+		case have == nil:
+			if write != "" {
+				if err := durable.WriteFile(write, encodeDataKey(k.key)); err != nil {
+					return nil, fmt.Errorf("keep the data key: %w", err)
+				}
 			}
+			return want, nil
+		case hmac.Equal(have, want):
 			return have, nil
 		}
-		if write != "" {
-			if err := durable.WriteFile(write, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
-				return nil, fmt.Errorf("keep the data key: %w", err)
+		for _, old := range k.older {
+			if hmac.Equal(have, auth.DataKeyCheck(old)) {
+				k.rotating = true
+				return have, nil
 			}
 		}
-		return want, nil
+		if hmac.Equal(to, want) {
+			return nil, fmt.Errorf("a rotation to the data key (%s) has not finished: start again with the key it replaces in --old-data-key-files", dataKeyPlace(c))
+		}
+		return nil, fmt.Errorf("the data key (%s) is not the key this database's secrets were sealed with: restore the original key file", dataKeyPlace(c))
 	})
 	if err != nil {
-		return nil, err
+		return k, err
 	}
-	return key, nil
+	if len(to) > 0 && !hmac.Equal(to, want) {
+		return k, errors.New("a rotation of the data key to another key has not finished: start with that key as --data-key-file and this one in --old-data-key-files")
+	}
+	if k.rotating {
+		err = st.UpdateSetting(ctx, rotationSetting, func([]byte) ([]byte, error) { return want, nil })
+	}
+	return k, err
+}
+
+// Settings that name data keys by their check values.
+const (
+	checkSetting    = "data-key-check"       // the key every secret is sealed under
+	rotationSetting = "data-key-rotating-to" // the key a rotation under way seals under
+)
+
+// rotateDataKey finishes a rotation that loadDataKeys found: every secret
+// still sealed under an older key (or kept in the clear) is sealed again
+// under the new key, then the database names the new key and, with SQLite,
+// data.key holds it. Only then may the older key files go.
+func rotateDataKey(ctx context.Context, c config.Config, st storage.Storage, svc *userpool.Service, k dataKeys, log *slog.Logger) error {
+	n, err := svc.ResealSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("rotate the data key: %w", err)
+	}
+	if c.Storage == "sqlite" && c.DataKeyFile != "" {
+		if err := durable.WriteFile(filepath.Join(c.DataDir, dataKeyFile), encodeDataKey(k.key)); err != nil {
+			return fmt.Errorf("rotate the data key: %w", err)
+		}
+	}
+	want := auth.DataKeyCheck(k.key)
+	if err := st.UpdateSetting(ctx, checkSetting, func([]byte) ([]byte, error) { return want, nil }); err != nil {
+		return err
+	}
+	if err := st.UpdateSetting(ctx, rotationSetting, func([]byte) ([]byte, error) { return []byte{}, nil }); err != nil {
+		return err
+	}
+	log.Info("data key rotated: the old key files are no longer needed", "secrets_sealed_again", n)
+	return nil
+}
+
+func encodeDataKey(key []byte) []byte {
+	return []byte(base64.StdEncoding.EncodeToString(key) + "\n")
 }
 
 // dataKeyPlace says where the data key is kept, for the start-up banner

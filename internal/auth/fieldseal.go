@@ -16,22 +16,31 @@ import (
 // not give the secrets away. Each value is bound to where it belongs (its
 // context, the additional authenticated data), so a sealed value moved to
 // another record does not open.
-type FieldCipher struct{ aead cipher.AEAD }
+//
+// During a rotation of the data key the cipher also holds the keys it
+// replaces: it seals under the new key only, opens under any, and tells
+// which values are still sealed under an old one (Stale).
+type FieldCipher struct{ aeads []cipher.AEAD }
 
 // fieldPrefix marks a sealed value. Values written before sealing existed
 // (authenticator secrets are base32, with no '.') read as themselves.
 const fieldPrefix = "s1."
 
-// NewFieldCipher makes a FieldCipher from a 32-byte data key.
-func NewFieldCipher(key []byte) (*FieldCipher, error) {
-	if len(key) != 32 {
-		return nil, errors.New("the data key must be 32 bytes")
+// NewFieldCipher makes a FieldCipher from a 32-byte data key, and the
+// older keys it replaces (for opening only).
+func NewFieldCipher(key []byte, older ...[]byte) (*FieldCipher, error) {
+	f := &FieldCipher{}
+	for _, k := range append([][]byte{key}, older...) {
+		if len(k) != 32 {
+			return nil, errors.New("a data key must be 32 bytes")
+		}
+		aead, err := newGCM(k)
+		if err != nil {
+			return nil, err
+		}
+		f.aeads = append(f.aeads, aead)
 	}
-	aead, err := newGCM(key)
-	if err != nil {
-		return nil, err
-	}
-	return &FieldCipher{aead: aead}, nil
+	return f, nil
 }
 
 // ErrFieldUnsealed is a sealed value that is damaged, moved from its
@@ -43,30 +52,53 @@ func (f *FieldCipher) Seal(context, plain string) string {
 	if plain == "" {
 		return ""
 	}
-	nonce := make([]byte, f.aead.NonceSize())
+	aead := f.aeads[0]
+	nonce := make([]byte, aead.NonceSize())
 	_, _ = rand.Read(nonce)
-	return fieldPrefix + base64.RawURLEncoding.EncodeToString(f.aead.Seal(nonce, nonce, []byte(plain), []byte(context)))
+	return fieldPrefix + base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(plain), []byte(context)))
 }
 
 // Sealed reports whether v is a sealed value (not one kept in the clear).
 func Sealed(v string) bool { return strings.HasPrefix(v, fieldPrefix) }
 
-// Open decrypts a value sealed for context. A value that is not sealed is
-// answered as it is.
+// Open decrypts a value sealed for context, under the data key or one it
+// replaces. A value that is not sealed is answered as it is.
 func (f *FieldCipher) Open(context, v string) (string, error) {
+	plain, _, err := f.open(context, v)
+	return plain, err
+}
+
+// Stale reports whether v should be sealed again under the data key: it is
+// kept in the clear, or sealed under a key the data key replaces. A value
+// that opens under no key is not stale (sealing cannot mend it).
+func (f *FieldCipher) Stale(context, v string) bool {
+	if v == "" {
+		return false
+	}
+	_, key, err := f.open(context, v)
+	return err == nil && key != 0
+}
+
+// open answers the plain value and which key opened it (-1: none was
+// needed, 0: the data key, more: an older one).
+func (f *FieldCipher) open(context, v string) (string, int, error) {
 	if !Sealed(v) {
-		return v, nil
+		return v, -1, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(v[len(fieldPrefix):])
-	ns := f.aead.NonceSize()
-	if err != nil || len(raw) < ns {
-		return "", ErrFieldUnsealed
-	}
-	plain, err := f.aead.Open(nil, raw[:ns], raw[ns:], []byte(context))
 	if err != nil {
-		return "", ErrFieldUnsealed
+		return "", 0, ErrFieldUnsealed
 	}
-	return string(plain), nil
+	for i, aead := range f.aeads {
+		ns := aead.NonceSize()
+		if len(raw) < ns {
+			return "", 0, ErrFieldUnsealed
+		}
+		if plain, err := aead.Open(nil, raw[:ns], raw[ns:], []byte(context)); err == nil {
+			return string(plain), i, nil
+		}
+	}
+	return "", 0, ErrFieldUnsealed
 }
 
 // DataKeyCheck is what a database keeps to recognise its data key without

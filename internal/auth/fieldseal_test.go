@@ -42,6 +42,26 @@ func TestFieldCipher(t *testing.T) {
 	if _, err := NewFieldCipher(make([]byte, 16)); err == nil {
 		t.Fatal("a 16-byte data key was taken")
 	}
+
+	// A rotation: a new key that replaces key opens what key sealed, seals
+	// under itself, and calls key's values (and clear ones) stale.
+	newKey := make([]byte, 32)
+	newKey[0] = 2
+	rotating, err := NewFieldCipher(newKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := rotating.Open("totp/pool/sub-a", sealed); err != nil || got != "JBSWY3DPEHPK3PXP" {
+		t.Fatalf("the old key's value under rotation: %q %v", got, err)
+	}
+	fresh := rotating.Seal("totp/pool/sub-a", "JBSWY3DPEHPK3PXP")
+	if _, err := f.Open("totp/pool/sub-a", fresh); err != ErrFieldUnsealed {
+		t.Fatalf("sealed under the old key during a rotation: %v", err)
+	}
+	if !rotating.Stale("totp/pool/sub-a", sealed) || rotating.Stale("totp/pool/sub-a", fresh) ||
+		!rotating.Stale("x", "JBSWY3DPEHPK3PXP") || rotating.Stale("x", "") || rotating.Stale("totp/pool/sub-b", sealed) {
+		t.Fatal("Stale: the old key's values and clear ones are stale; the new key's, empty and unopenable ones are not")
+	}
 }
 
 // FuzzFieldOpen opens arbitrary stored values: nothing panics, and a

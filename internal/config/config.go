@@ -44,6 +44,9 @@ type Config struct {
 	// at rest, such as authenticator app secrets. Default: data.key in the
 	// data directory (SQLite), or a key kept in the database (PostgreSQL).
 	DataKeyFile string `yaml:"data_key_file"`
+	// OldDataKeyFiles hold keys DataKeyFile replaces: a start with them
+	// seals every secret again under the new key (a rotation).
+	OldDataKeyFiles []string `yaml:"old_data_key_files"`
 }
 
 // Defaults are the values used when nothing else sets them.
@@ -66,6 +69,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	quotas := fs.Bool("quota-emulation", false, "answer TooManyRequestsException past Cognito's request-rate quotas (per node)")
 	baseURL := fs.String("base-url", "", "public URL of this server (token issuer prefix); default http://ADDR")
 	dataKey := fs.String("data-key-file", "", "file of the key (32 bytes, base64) sealing secrets at rest; default DATA-DIR/data.key (SQLite)")
+	oldDataKeys := fs.String("old-data-key-files", "", "comma-separated files of data keys --data-key-file replaces: secrets sealed under them are sealed again at start")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -117,8 +121,13 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			c.QuotaEmulation = *quotas
 		case "data-key-file":
 			c.DataKeyFile = *dataKey
+		case "old-data-key-files":
+			c.OldDataKeyFiles = splitList(*oldDataKeys)
 		}
 	})
+	if v := getenv("COGNITOD_OLD_DATA_KEY_FILES"); v != "" && len(c.OldDataKeyFiles) == 0 {
+		c.OldDataKeyFiles = splitList(v)
+	}
 	if v := getenv("COGNITOD_BASE_URL"); v != "" && c.BaseURL == "" {
 		c.BaseURL = v
 	}
@@ -186,4 +195,15 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,16 +19,39 @@ import (
 )
 
 // sqliteEnv serves cognitod from a SQLite data directory, as `cognitod
-// --data-dir dir` does (its data key in dir).
-func sqliteEnv(t *testing.T, dir string) *env {
+// --data-dir dir` does (its data key in dir unless edit gives one).
+func sqliteEnv(t *testing.T, dir string, edit ...func(*config.Config)) *env {
 	t.Helper()
-	st, err := sqlstore.OpenSQLite(context.Background(), dir)
+	e, _, err := startSQLite(t, dir, edit...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	url, b := serve(t, st, func(c *config.Config) { c.Storage, c.DataDir = "sqlite", dir })
-	return &env{t: t, ctx: context.Background(), url: url, c: client(url, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}
+	return e
+}
+
+// startSQLite is sqliteEnv answering a start-up error instead of failing,
+// and a stop that frees the data directory for another start.
+func startSQLite(t *testing.T, dir string, edit ...func(*config.Config)) (*env, func(), error) {
+	t.Helper()
+	st, err := sqlstore.OpenSQLite(context.Background(), dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := config.Defaults()
+	cfg.Storage, cfg.DataDir = "sqlite", dir
+	for _, fn := range edit {
+		fn(&cfg)
+	}
+	b, err := app.Build(context.Background(), st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	hs := httptest.NewServer(b.Handler)
+	var once sync.Once
+	stop := func() { once.Do(func() { hs.Close(); st.Close() }) }
+	t.Cleanup(stop)
+	return &env{t: t, ctx: context.Background(), url: hs.URL, c: client(hs.URL, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}, stop, nil
 }
 
 // A backup taken while cognitod serves (and writes) is the data directory

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognitod/cognitod/internal/app"
+	"github.com/cognitod/cognitod/internal/auth"
 	"github.com/cognitod/cognitod/internal/config"
 	"github.com/cognitod/cognitod/internal/storage"
+	"github.com/cognitod/cognitod/internal/storage/pgtest"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
 )
 
@@ -154,5 +157,202 @@ func TestDataKeyKeptApartFromTheDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("a new data.key was made over a database sealed with the old one: %v", err)
+	}
+}
+
+// totpUser signs a user up in an OPTIONAL-MFA pool and makes an
+// authenticator app its active second factor; it answers the app's secret
+// and the time of the code already used.
+func (e *env) totpUser(pool, clientID, name, password string) (string, time.Time) {
+	e.t.Helper()
+	e.confirmedUser(pool, clientID, name, password)
+	access := e.signIn(clientID, name, password).AuthenticationResult.AccessToken
+	secret := aws.ToString(must[*cip.AssociateSoftwareTokenOutput](e.t)(e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{AccessToken: access})).SecretCode)
+	now := time.Now()
+	must[*cip.VerifySoftwareTokenOutput](e.t)(e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String(totpCode(e.t, secret, now))}))
+	must[*cip.SetUserMFAPreferenceOutput](e.t)(e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{AccessToken: access,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))
+	return secret, now
+}
+
+// totpSignIn signs a user in with a password and a code of its
+// authenticator app at the given time.
+func (e *env) totpSignIn(clientID, name, password, secret string, at time.Time) error {
+	e.t.Helper()
+	ch := e.signIn(clientID, name, password)
+	_, err := e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
+		ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: ch.Session,
+		ChallengeResponses: map[string]string{"USERNAME": name, "SOFTWARE_TOKEN_MFA_CODE": totpCode(e.t, secret, at)}})
+	return err
+}
+
+// A start given a new --data-key-file and the old key among
+// --old-data-key-files seals every secret again under the new key before
+// it serves; then the old key is no longer needed, nor accepted. A
+// rotation that did not finish is finished by the next start with both
+// keys, and not undone by a start with another key.
+func TestDataKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	e, stop, err := startSQLite(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, clientID := authFixture(t, e, nil)
+	e.setMFA(pool, types.UserPoolMfaTypeOptional)
+	secret, now := e.totpUser(pool, clientID, "rui", "Passw0rd!x")
+	u, _ := e.storedExtra(pool, "rui")
+	stop()
+
+	oldKey, err := os.ReadFile(filepath.Join(dir, "data.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := t.TempDir()
+	oldFile, newFile := filepath.Join(keys, "old"), filepath.Join(keys, "new")
+	newKey := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	if err := os.WriteFile(oldFile, oldKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(newFile, []byte(newKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := startSQLite(t, dir, func(c *config.Config) { c.DataKeyFile = newFile }); err == nil || !strings.Contains(err.Error(), "is not the key this database's secrets were sealed with") {
+		t.Fatalf("a new key without the old one: %v", err)
+	}
+	e, stop, err = startSQLite(t, dir, func(c *config.Config) { c.DataKeyFile, c.OldDataKeyFiles = newFile, []string{oldFile} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stored under the new key only.
+	_, extra := e.storedExtra(pool, "rui")
+	var x struct{ TOTP struct{ Secret string } }
+	if err := json.Unmarshal([]byte(extra), &x); err != nil {
+		t.Fatal(err)
+	}
+	decoded := func(b64 string) []byte { k, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(b64)); return k }
+	underNew, _ := auth.NewFieldCipher(decoded(newKey))
+	underOld, _ := auth.NewFieldCipher(decoded(string(oldKey)))
+	sealedFor := "totp/" + pool + "/" + u.Sub
+	if got, err := underNew.Open(sealedFor, x.TOTP.Secret); err != nil || got != secret {
+		t.Fatalf("not sealed under the new key: %v", err)
+	}
+	if _, err := underOld.Open(sealedFor, x.TOTP.Secret); err == nil {
+		t.Fatal("still opens under the old key")
+	}
+	if err := e.totpSignIn(clientID, "rui", "Passw0rd!x", secret, now.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := os.ReadFile(filepath.Join(dir, "data.key")); strings.TrimSpace(string(k)) != newKey {
+		t.Fatal("data.key does not hold the new key after the rotation")
+	}
+	stop()
+
+	// The new key alone now; the old one is refused.
+	_, stop, err = startSQLite(t, dir)
+	if err != nil {
+		t.Fatalf("after the rotation, with data.key: %v", err)
+	}
+	stop()
+	if _, _, err := startSQLite(t, dir, func(c *config.Config) { c.DataKeyFile = oldFile }); err == nil || !strings.Contains(err.Error(), "is not the key this database's secrets were sealed with") {
+		t.Fatalf("the old key after the rotation: %v", err)
+	}
+
+	// A rotation to a third key recorded but not finished (the process
+	// stopped while sealing): a start with the current key alone is
+	// refused, one with both finishes it.
+	st, err := sqlstore.OpenSQLite(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := []byte("abcdef0123456789abcdef0123456789")
+	err = st.UpdateSetting(context.Background(), "data-key-rotating-to", func([]byte) ([]byte, error) { return auth.DataKeyCheck(third), nil })
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := startSQLite(t, dir); err == nil || !strings.Contains(err.Error(), "a rotation of the data key to another key has not finished") {
+		t.Fatalf("a start during another rotation: %v", err)
+	}
+	thirdFile := filepath.Join(keys, "third")
+	if err := os.WriteFile(thirdFile, []byte(base64.StdEncoding.EncodeToString(third)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := startSQLite(t, dir, func(c *config.Config) { c.DataKeyFile = thirdFile }); err == nil || !strings.Contains(err.Error(), "a rotation to the data key") {
+		t.Fatalf("the rotation's new key without the key it replaces: %v", err)
+	}
+	e, _, err = startSQLite(t, dir, func(c *config.Config) {
+		c.DataKeyFile, c.OldDataKeyFiles = thirdFile, []string{filepath.Join(dir, "data.key")}
+	})
+	if err != nil {
+		t.Fatalf("finishing the rotation: %v", err)
+	}
+	_, extra = e.storedExtra(pool, "rui")
+	if err := json.Unmarshal([]byte(extra), &x); err != nil {
+		t.Fatal(err)
+	}
+	underThird, _ := auth.NewFieldCipher(third)
+	if got, err := underThird.Open(sealedFor, x.TOTP.Secret); err != nil || got != secret {
+		t.Fatalf("not sealed under the third key after the rotation finished: %v", err)
+	}
+}
+
+// PostgreSQL nodes that ran without a key file (the key kept in the
+// database) move to one: the first start with --data-key-file seals every
+// secret again under the file's key.
+func TestDataKeyFromDatabaseToFileOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	start := func(edit func(*config.Config)) (*env, error) {
+		st, err := sqlstore.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := config.Defaults()
+		cfg.Storage = dsn
+		if edit != nil {
+			edit(&cfg)
+		}
+		b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		hs := httptest.NewServer(b.Handler)
+		t.Cleanup(func() { hs.Close(); st.Close() })
+		return &env{t: t, ctx: ctx, url: hs.URL, c: client(hs.URL, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}, nil
+	}
+	e, err := start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, clientID := authFixture(t, e, nil)
+	e.setMFA(pool, types.UserPoolMfaTypeOptional)
+	secret, now := e.totpUser(pool, clientID, "ona", "Passw0rd!x")
+	u, _ := e.storedExtra(pool, "ona")
+
+	raw := []byte("fedcba9876543210fedcba9876543210")
+	file := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(file, []byte(base64.StdEncoding.EncodeToString(raw)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := start(func(c *config.Config) { c.DataKeyFile = file })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, extra := f.storedExtra(pool, "ona")
+	var x struct{ TOTP struct{ Secret string } }
+	if err := json.Unmarshal([]byte(extra), &x); err != nil {
+		t.Fatal(err)
+	}
+	underFile, _ := auth.NewFieldCipher(raw)
+	if got, err := underFile.Open("totp/"+pool+"/"+u.Sub, x.TOTP.Secret); err != nil || got != secret {
+		t.Fatalf("not sealed under the file's key: %v", err)
+	}
+	if err := f.totpSignIn(clientID, "ona", "Passw0rd!x", secret, now.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// A node still without the file is refused now.
+	if _, err := start(nil); err == nil || !strings.Contains(err.Error(), "is not the key this database's secrets were sealed with") {
+		t.Fatalf("a node without the key file after the move: %v", err)
 	}
 }

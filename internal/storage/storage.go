@@ -155,6 +155,8 @@ type Storage interface {
 
 	CreatePool(ctx context.Context, p Pool) error
 	GetPool(ctx context.Context, id string) (Pool, error)
+	// ListPools lists a Region's pools in creation order; region "" lists
+	// every Region's.
 	ListPools(ctx context.Context, region string, page Page) ([]Pool, error)
 	UpdatePool(ctx context.Context, id string, fn func(*Pool) error) (Pool, error)
 	DeletePool(ctx context.Context, id string) error

@@ -14,7 +14,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/cognitod/cognitod/internal/apierr"
-	"github.com/cognitod/cognitod/internal/auth"
 	"github.com/cognitod/cognitod/internal/storage"
 )
 
@@ -313,13 +312,9 @@ func (s *Service) useTOTPCode(ctx context.Context, p *pool, sub, code string, mi
 		for _, fn := range change {
 			fn(&x.TOTP)
 		}
-		// A secret written before secrets were sealed is sealed now.
-		for _, f := range []*string{&x.TOTP.Secret, &x.TOTP.Pending} {
-			if *f != "" && !auth.Sealed(*f) {
-				*f = s.sealTOTP(p.ID, sub, *f)
-			}
-		}
-		return true, nil
+		// A secret written before secrets were sealed, or under a key the
+		// data key replaced, is sealed now.
+		return true, s.resealTOTP(p.ID, sub, &x.TOTP)
 	})
 }
 
@@ -400,4 +395,73 @@ func (s *Service) HostedMFACode(ctx context.Context, a *Authorization, sub, fact
 	}
 	_, err = s.useFactorCode(ctx, p, sub, factor, code)
 	return err
+}
+
+// ResealSecrets seals every secret kept at rest that is not under the
+// data key (one sealed under a key it replaces, or kept in the clear)
+// again under it, walking every pool's users; it answers how many users
+// it changed. A rotation of the data key runs it before serving.
+func (s *Service) ResealSecrets(ctx context.Context) (int, error) {
+	n := 0
+	var afterPool int64
+	for {
+		pools, err := s.store.ListPools(ctx, "", storage.Page{Limit: 100, After: afterPool})
+		if err != nil {
+			return n, err
+		}
+		for _, p := range pools {
+			var afterUser int64
+			for {
+				users, err := s.store.ListUsers(ctx, p.ID, nil, storage.Page{Limit: 1000, After: afterUser})
+				if err != nil {
+					return n, err
+				}
+				for _, listed := range users {
+					// A listing leaves the extra record out: read each user whole.
+					u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: listed.Sub})
+					if isNotFound(err) {
+						continue
+					}
+					if err != nil {
+						return n, err
+					}
+					x := extraOf(&u)
+					ctxName := totpContext(p.ID, u.Sub)
+					if !s.fields.Stale(ctxName, x.TOTP.Secret) && !s.fields.Stale(ctxName, x.TOTP.Pending) {
+						continue
+					}
+					if _, err := s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
+						return s.resealTOTP(p.ID, u.Sub, &x.TOTP)
+					}); err != nil && !isNotFound(err) {
+						return n, err
+					}
+					n++
+				}
+				if len(users) < 1000 {
+					break
+				}
+				afterUser = users[len(users)-1].Seq
+			}
+		}
+		if len(pools) < 100 {
+			return n, nil
+		}
+		afterPool = pools[len(pools)-1].Seq
+	}
+}
+
+// resealTOTP seals a user's authenticator secrets again under the data key
+// where they are not already.
+func (s *Service) resealTOTP(poolID, sub string, t *totpRecord) error {
+	for _, f := range []*string{&t.Secret, &t.Pending} {
+		if !s.fields.Stale(totpContext(poolID, sub), *f) {
+			continue
+		}
+		plain, err := s.fields.Open(totpContext(poolID, sub), *f)
+		if err != nil {
+			return err
+		}
+		*f = s.sealTOTP(poolID, sub, plain)
+	}
+	return nil
 }

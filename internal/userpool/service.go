@@ -73,8 +73,10 @@ type Options struct {
 	// Quota is the quota emulation's limiter (nil when it is off).
 	Quota *quota.Limiter
 	// DataKey seals secrets kept at rest (32 bytes; nil: a key kept in
-	// storage).
-	DataKey []byte
+	// storage); OldDataKeys are keys it replaces, still read during a
+	// rotation.
+	DataKey     []byte
+	OldDataKeys [][]byte
 }
 
 // New makes a Service; it reads (or creates) the pagination token key.
@@ -117,7 +119,7 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 			return nil, err
 		}
 	}
-	fields, err := auth.NewFieldCipher(dataKey)
+	fields, err := auth.NewFieldCipher(dataKey, o.OldDataKeys...)
 	if err != nil {
 		return nil, err
 	}

@@ -117,6 +117,11 @@ func testPools(t *testing.T, s storage.Storage) {
 	if len(page) != 3 || len(rest) != 2 || rest[1].ID != "us-east-1_p3" {
 		t.Fatalf("pages: %d + %d", len(page), len(rest))
 	}
+	all, err := s.ListPools(ctx, "", storage.Page{Limit: 60})
+	mustNil(t, err)
+	if len(all) != 6 || all[5].ID != "eu-west-1_x" {
+		t.Fatalf("every Region's pools: %d", len(all))
+	}
 	newUser(t, s, "us-east-1_a", "u1", nil)
 	mustNil(t, s.DeletePool(ctx, "us-east-1_a"))
 	wantIs(t, s.DeletePool(ctx, "us-east-1_a"), storage.ErrNotFound)

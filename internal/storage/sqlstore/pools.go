@@ -34,6 +34,9 @@ func (s *Store) GetPool(ctx context.Context, id string) (storage.Pool, error) {
 
 // ListPools lists the pools of a region in creation order.
 func (s *Store) ListPools(ctx context.Context, region string, page storage.Page) ([]storage.Pool, error) {
+	if region == "" {
+		return collect(scanPool)(s.read(ctx, `SELECT `+poolCols+` FROM user_pools WHERE seq > ? ORDER BY seq LIMIT ?`, page.After, limitOf(page)))
+	}
 	return collect(scanPool)(s.read(ctx, `SELECT `+poolCols+` FROM user_pools WHERE region = ? AND seq > ? ORDER BY seq LIMIT ?`, region, page.After, limitOf(page)))
 }
 
