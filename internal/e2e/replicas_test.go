@@ -51,6 +51,11 @@ func TestUserPoolReplicas(t *testing.T) {
 		t.Fatal("ListUserPools does not name the replica's Region")
 	}
 
+	// us-west-2 lists the pool it holds a replica of.
+	listed := must[*cip.ListUserPoolsOutput](t)(west.ListUserPools(e.ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)}))
+	if len(listed.UserPools) != 1 || aws.ToString(listed.UserPools[0].Id) != pool {
+		t.Fatalf("us-west-2 lists %d pools", len(listed.UserPools))
+	}
 	// Reads through the secondary, with its own ARN.
 	d := must[*cip.DescribeUserPoolOutput](t)(west.DescribeUserPool(e.ctx, &cip.DescribeUserPoolInput{UserPoolId: &pool}))
 	if aws.ToString(d.UserPool.Arn) != westARN {
@@ -89,6 +94,9 @@ func TestUserPoolReplicas(t *testing.T) {
 	}
 	_, err = west.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("ana")})
 	wantErr(t, err, "ResourceNotFoundException", "User pool "+pool+" does not exist.")
+	if l := must[*cip.ListUserPoolsOutput](t)(west.ListUserPools(e.ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})); len(l.UserPools) != 0 {
+		t.Fatalf("us-west-2 still lists %d pools", len(l.UserPools))
+	}
 	_, err = e.c.DeleteUserPoolReplica(e.ctx, &cip.DeleteUserPoolReplicaInput{UserPoolId: &pool, RegionName: aws.String("us-west-2")})
 	wantErr(t, err, "ResourceNotFoundException", "User pool "+pool+" has no replica in us-west-2.")
 

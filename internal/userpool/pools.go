@@ -332,11 +332,12 @@ type ListUserPoolsInput struct {
 	MaxResults int
 }
 
-// ListUserPools lists the pools of the caller's region.
+// ListUserPools lists the pools of the caller's region: those made there,
+// and those with a secondary replica there.
 func (s *Service) ListUserPools(ctx context.Context, in *ListUserPoolsInput) (map[string]any, error) {
 	region := RegionFrom(ctx)
 	pools, next, err := listPage(s, "pools/"+region, in.NextToken, in.MaxResults,
-		func(pg storage.Page) ([]storage.Pool, error) { return s.store.ListPools(ctx, region, pg) },
+		func(pg storage.Page) ([]storage.Pool, error) { return s.poolsIn(ctx, region, pg) },
 		func(p storage.Pool) int64 { return p.Seq })
 	if err != nil {
 		return nil, err

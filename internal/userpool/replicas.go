@@ -1,6 +1,7 @@
 package userpool
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cognitod/cognitod/internal/apierr"
+	"github.com/cognitod/cognitod/internal/storage"
 )
 
 // Multi-Region replication: a user pool in its primary Region may have one
@@ -227,4 +229,46 @@ func (s *Service) DeleteUserPoolReplica(ctx context.Context, in *struct{ UserPoo
 
 func noReplica(poolID, region string) error {
 	return apierr.New(apierr.ResourceNotFound, "User pool %s has no replica in %s.", poolID, region)
+}
+
+// poolsIn pages through the pools a Region answers for: made there, or
+// replicated there. Replicas are kept in their pool's configuration, so
+// this walks every Region's pools; listing pools is an administrator's
+// call, and pools are few beside users.
+func (s *Service) poolsIn(ctx context.Context, region string, pg storage.Page) ([]storage.Pool, error) {
+	const batch = 100
+	var out []storage.Pool
+	after := pg.After
+	for {
+		pools, err := s.store.ListPools(ctx, "", storage.Page{Limit: batch, After: after})
+		if err != nil {
+			return nil, err
+		}
+		for _, sp := range pools {
+			if sp.Region == region || replicatedIn(sp, region) {
+				out = append(out, sp)
+				if len(out) == pg.Limit {
+					return out, nil
+				}
+			}
+		}
+		if len(pools) < batch {
+			return out, nil
+		}
+		after = pools[len(pools)-1].Seq
+	}
+}
+
+// replicatedIn reports whether a stored pool has a secondary replica in
+// region; most have none, and are told apart without decoding.
+func replicatedIn(sp storage.Pool, region string) bool {
+	if !bytes.Contains(sp.Config, []byte(replicasMember)) {
+		return false
+	}
+	p, err := decodePool(sp)
+	if err != nil {
+		return false
+	}
+	_, ok := p.secondaryIn(region)
+	return ok
 }
