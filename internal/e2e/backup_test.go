@@ -15,6 +15,7 @@ import (
 
 	"github.com/cognitod/cognitod/internal/app"
 	"github.com/cognitod/cognitod/internal/config"
+	"github.com/cognitod/cognitod/internal/storage"
 	"github.com/cognitod/cognitod/internal/storage/sqlstore"
 )
 
@@ -37,11 +38,21 @@ func startSQLite(t *testing.T, dir string, edit ...func(*config.Config)) (*env, 
 	if err != nil {
 		return nil, nil, err
 	}
+	return buildAndServe(t, st, func(c *config.Config) {
+		c.Storage, c.DataDir = "sqlite", dir
+		for _, fn := range edit {
+			fn(c)
+		}
+	})
+}
+
+// buildAndServe wires cognitod over st as `cognitod` does at start (edit
+// sets the configuration), serves it until the test ends or stop is
+// called, and answers a start-up error (st closed) instead of failing.
+func buildAndServe(t *testing.T, st storage.Storage, edit func(*config.Config)) (*env, func(), error) {
+	t.Helper()
 	cfg := config.Defaults()
-	cfg.Storage, cfg.DataDir = "sqlite", dir
-	for _, fn := range edit {
-		fn(&cfg)
-	}
+	edit(&cfg)
 	b, err := app.Build(context.Background(), st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
 	if err != nil {
 		st.Close()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,7 +199,6 @@ func TestDataKeyRotation(t *testing.T) {
 	pool, clientID := authFixture(t, e, nil)
 	e.setMFA(pool, types.UserPoolMfaTypeOptional)
 	secret, now := e.totpUser(pool, clientID, "rui", "Passw0rd!x")
-	u, _ := e.storedExtra(pool, "rui")
 	stop()
 
 	oldKey, err := os.ReadFile(filepath.Join(dir, "data.key"))
@@ -224,19 +222,11 @@ func TestDataKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Stored under the new key only.
-	_, extra := e.storedExtra(pool, "rui")
-	var x struct{ TOTP struct{ Secret string } }
-	if err := json.Unmarshal([]byte(extra), &x); err != nil {
-		t.Fatal(err)
-	}
 	decoded := func(b64 string) []byte { k, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(b64)); return k }
-	underNew, _ := auth.NewFieldCipher(decoded(newKey))
-	underOld, _ := auth.NewFieldCipher(decoded(string(oldKey)))
-	sealedFor := "totp/" + pool + "/" + u.Sub
-	if got, err := underNew.Open(sealedFor, x.TOTP.Secret); err != nil || got != secret {
+	if got, err := e.storedSecretUnder(decoded(newKey), pool, "rui"); err != nil || got != secret {
 		t.Fatalf("not sealed under the new key: %v", err)
 	}
-	if _, err := underOld.Open(sealedFor, x.TOTP.Secret); err == nil {
+	if _, err := e.storedSecretUnder(decoded(string(oldKey)), pool, "rui"); err == nil {
 		t.Fatal("still opens under the old key")
 	}
 	if err := e.totpSignIn(clientID, "rui", "Passw0rd!x", secret, now.Add(30*time.Second)); err != nil {
@@ -286,12 +276,7 @@ func TestDataKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("finishing the rotation: %v", err)
 	}
-	_, extra = e.storedExtra(pool, "rui")
-	if err := json.Unmarshal([]byte(extra), &x); err != nil {
-		t.Fatal(err)
-	}
-	underThird, _ := auth.NewFieldCipher(third)
-	if got, err := underThird.Open(sealedFor, x.TOTP.Secret); err != nil || got != secret {
+	if got, err := e.storedSecretUnder(third, pool, "rui"); err != nil || got != secret {
 		t.Fatalf("not sealed under the third key after the rotation finished: %v", err)
 	}
 }
@@ -307,19 +292,13 @@ func TestDataKeyFromDatabaseToFileOnPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := config.Defaults()
-		cfg.Storage = dsn
-		if edit != nil {
-			edit(&cfg)
-		}
-		b, err := app.Build(ctx, st, cfg, app.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}, nil)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		hs := httptest.NewServer(b.Handler)
-		t.Cleanup(func() { hs.Close(); st.Close() })
-		return &env{t: t, ctx: ctx, url: hs.URL, c: client(hs.URL, "us-east-1", testKeyID, testSecret), svc: b.Service, store: st, outbox: b.Outbox}, nil
+		e, _, err := buildAndServe(t, st, func(c *config.Config) {
+			c.Storage = dsn
+			if edit != nil {
+				edit(c)
+			}
+		})
+		return e, err
 	}
 	e, err := start(nil)
 	if err != nil {
@@ -328,7 +307,6 @@ func TestDataKeyFromDatabaseToFileOnPostgres(t *testing.T) {
 	pool, clientID := authFixture(t, e, nil)
 	e.setMFA(pool, types.UserPoolMfaTypeOptional)
 	secret, now := e.totpUser(pool, clientID, "ona", "Passw0rd!x")
-	u, _ := e.storedExtra(pool, "ona")
 
 	raw := []byte("fedcba9876543210fedcba9876543210")
 	file := filepath.Join(t.TempDir(), "key")
@@ -339,13 +317,7 @@ func TestDataKeyFromDatabaseToFileOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, extra := f.storedExtra(pool, "ona")
-	var x struct{ TOTP struct{ Secret string } }
-	if err := json.Unmarshal([]byte(extra), &x); err != nil {
-		t.Fatal(err)
-	}
-	underFile, _ := auth.NewFieldCipher(raw)
-	if got, err := underFile.Open("totp/"+pool+"/"+u.Sub, x.TOTP.Secret); err != nil || got != secret {
+	if got, err := f.storedSecretUnder(raw, pool, "ona"); err != nil || got != secret {
 		t.Fatalf("not sealed under the file's key: %v", err)
 	}
 	if err := f.totpSignIn(clientID, "ona", "Passw0rd!x", secret, now.Add(30*time.Second)); err != nil {
@@ -355,4 +327,20 @@ func TestDataKeyFromDatabaseToFileOnPostgres(t *testing.T) {
 	if _, err := start(nil); err == nil || !strings.Contains(err.Error(), "is not the key this database's secrets were sealed with") {
 		t.Fatalf("a node without the key file after the move: %v", err)
 	}
+}
+
+// storedSecretUnder opens a user's stored authenticator secret under one
+// data key alone.
+func (e *env) storedSecretUnder(key []byte, pool, name string) (string, error) {
+	e.t.Helper()
+	u, extra := e.storedExtra(pool, name)
+	var x struct{ TOTP struct{ Secret string } }
+	if err := json.Unmarshal([]byte(extra), &x); err != nil {
+		e.t.Fatal(err)
+	}
+	c, err := auth.NewFieldCipher(key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.Open("totp/"+pool+"/"+u.Sub, x.TOTP.Secret)
 }
