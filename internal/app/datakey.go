@@ -98,7 +98,9 @@ func loadDataKeys(ctx context.Context, c config.Config, st storage.Storage, log 
 	}
 	// The check is kept only once a new data.key is safely on disk: a
 	// database never names a key that was not kept.
+	var had []byte // the check the database had
 	err = st.UpdateSetting(ctx, checkSetting, func(have []byte) ([]byte, error) {
+		had = have
 		switch {
 		case have == nil:
 			if write != "" {
@@ -124,10 +126,15 @@ func loadDataKeys(ctx context.Context, c config.Config, st storage.Storage, log 
 	if err != nil {
 		return k, err
 	}
-	if len(to) > 0 && !hmac.Equal(to, want) {
+	switch {
+	case len(to) > 0 && hmac.Equal(to, had):
+		// A rotation that finished (the database names its key) but
+		// stopped before it cleared its record.
+		err = st.UpdateSetting(ctx, rotationSetting, func([]byte) ([]byte, error) { return []byte{}, nil })
+	case len(to) > 0 && !hmac.Equal(to, want):
 		return k, errors.New("a rotation of the data key to another key has not finished: start with that key as --data-key-file and this one in --old-data-key-files")
 	}
-	if k.rotating {
+	if err == nil && k.rotating {
 		err = st.UpdateSetting(ctx, rotationSetting, func([]byte) ([]byte, error) { return want, nil })
 	}
 	return k, err

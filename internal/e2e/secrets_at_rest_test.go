@@ -247,37 +247,60 @@ func TestDataKeyRotation(t *testing.T) {
 		t.Fatalf("the old key after the rotation: %v", err)
 	}
 
-	// A rotation to a third key recorded but not finished (the process
-	// stopped while sealing): a start with the current key alone is
-	// refused, one with both finishes it.
-	st, err := sqlstore.OpenSQLite(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
+	// A finished rotation whose record was left behind (the process
+	// stopped between the two) does not stand in the way of the next one.
+	setRotation := func(key []byte) {
+		st, err := sqlstore.OpenSQLite(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.UpdateSetting(context.Background(), "data-key-rotating-to", func([]byte) ([]byte, error) { return auth.DataKeyCheck(key), nil }); err != nil {
+			t.Fatal(err)
+		}
 	}
+	setRotation(decoded(newKey))
 	third := []byte("abcdef0123456789abcdef0123456789")
-	err = st.UpdateSetting(context.Background(), "data-key-rotating-to", func([]byte) ([]byte, error) { return auth.DataKeyCheck(third), nil })
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := startSQLite(t, dir); err == nil || !strings.Contains(err.Error(), "a rotation of the data key to another key has not finished") {
-		t.Fatalf("a start during another rotation: %v", err)
-	}
 	thirdFile := filepath.Join(keys, "third")
 	if err := os.WriteFile(thirdFile, []byte(base64.StdEncoding.EncodeToString(third)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := startSQLite(t, dir, func(c *config.Config) { c.DataKeyFile = thirdFile }); err == nil || !strings.Contains(err.Error(), "a rotation to the data key") {
+	currentFile := filepath.Join(keys, "current")
+	if err := os.WriteFile(currentFile, []byte(newKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, stop, err = startSQLite(t, dir, func(c *config.Config) { c.DataKeyFile, c.OldDataKeyFiles = thirdFile, []string{currentFile} })
+	if err != nil {
+		t.Fatalf("a rotation after a finished one's record was left behind: %v", err)
+	}
+	if got, err := e.storedSecretUnder(third, pool, "rui"); err != nil || got != secret {
+		t.Fatalf("not sealed under the third key: %v", err)
+	}
+	stop()
+
+	// A rotation to a fourth key recorded but not finished (the process
+	// stopped while sealing): a start with either key alone is refused,
+	// one with both finishes it.
+	fourth := []byte("9876543210fedcba9876543210fedcba")
+	fourthFile := filepath.Join(keys, "fourth")
+	if err := os.WriteFile(fourthFile, []byte(base64.StdEncoding.EncodeToString(fourth)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setRotation(fourth)
+	if _, _, err := startSQLite(t, dir); err == nil || !strings.Contains(err.Error(), "a rotation of the data key to another key has not finished") {
+		t.Fatalf("the old key during an unfinished rotation: %v", err)
+	}
+	if _, _, err := startSQLite(t, dir, func(c *config.Config) { c.DataKeyFile = fourthFile }); err == nil || !strings.Contains(err.Error(), "a rotation to the data key") {
 		t.Fatalf("the rotation's new key without the key it replaces: %v", err)
 	}
 	e, _, err = startSQLite(t, dir, func(c *config.Config) {
-		c.DataKeyFile, c.OldDataKeyFiles = thirdFile, []string{filepath.Join(dir, "data.key")}
+		c.DataKeyFile, c.OldDataKeyFiles = fourthFile, []string{filepath.Join(dir, "data.key")}
 	})
 	if err != nil {
 		t.Fatalf("finishing the rotation: %v", err)
 	}
-	if got, err := e.storedSecretUnder(third, pool, "rui"); err != nil || got != secret {
-		t.Fatalf("not sealed under the third key after the rotation finished: %v", err)
+	if got, err := e.storedSecretUnder(fourth, pool, "rui"); err != nil || got != secret {
+		t.Fatalf("not sealed under the fourth key after the rotation finished: %v", err)
 	}
 }
 
