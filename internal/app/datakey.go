@@ -155,8 +155,11 @@ func rotateDataKey(ctx context.Context, c config.Config, st storage.Storage, svc
 	if err != nil {
 		return fmt.Errorf("rotate the data key: %w", err)
 	}
-	if c.Storage == "sqlite" && c.DataKeyFile != "" {
-		if err := durable.WriteFile(filepath.Join(c.DataDir, dataKeyFile), encodeDataKey(k.key)); err != nil {
+	// A data.key beside the database now holds the new key, so that a start
+	// without --data-key-file goes on working. One that was never there is
+	// not made: whoever keeps the key elsewhere keeps it apart on purpose.
+	if path := filepath.Join(c.DataDir, dataKeyFile); c.Storage == "sqlite" && c.DataKeyFile != "" && fileExists(path) {
+		if err := durable.WriteFile(path, encodeDataKey(k.key)); err != nil {
 			return fmt.Errorf("rotate the data key: %w", err)
 		}
 	}
@@ -169,6 +172,11 @@ func rotateDataKey(ctx context.Context, c config.Config, st storage.Storage, svc
 	}
 	log.Info("data key rotated: the old key files are no longer needed", "secrets_sealed_again", n)
 	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func encodeDataKey(key []byte) []byte {
