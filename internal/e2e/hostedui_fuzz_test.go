@@ -26,7 +26,7 @@ var hostedRoutes = []struct{ method, path string }{
 	{"POST", "/oauth2/token"}, {"GET", "/oauth2/userInfo"}, {"POST", "/oauth2/revoke"}, {"GET", "/logout"}, {"POST", "/saml2/idpresponse"},
 	{"GET", "/saml2/metadata"}, {"POST", "/mfa"}, {"GET", "/confirmUser"},
 	{"GET", "/signup"}, {"POST", "/signup"}, {"POST", "/confirm"}, {"GET", "/forgotPassword"}, {"POST", "/forgotPassword"},
-	{"POST", "/confirmForgotPassword"}, {"POST", "/newPassword"}, {"POST", "/mfaSetup"},
+	{"POST", "/confirmForgotPassword"}, {"POST", "/newPassword"}, {"POST", "/mfaSetup"}, {"POST", "/passkey"},
 }
 
 // oauthTokenErrors are the error codes the token endpoint answers (RFC 6749
@@ -119,6 +119,8 @@ func FuzzHostedEndpoints(f *testing.F) {
 	f.Add(uint8(5), "", []byte("grant_type=refresh_token&refresh_token=abc"), "Basic "+clientID)
 	f.Add(uint8(5), "", []byte("grant_type=client_credentials&scope=x/y"), "Basic Zm9vOmJhcg==")
 	f.Add(uint8(5), "", []byte("grant_type=client_credentials&aws_client_metadata=%7B%22k%22%3A1%7D"), "Basic Zm9vOmJhcg==")
+	f.Add(uint8(21), "", []byte("p=AAAA&credential=%7B%22id%22%3A%22x%22%7D"), "")
+	f.Add(uint8(2), "", []byte("q=AAAA&action=passkey&username=pat"), "")
 	f.Add(uint8(6), "", []byte(nil), "Bearer abc.def.ghi")
 	f.Add(uint8(7), "", []byte("token=abc&client_id="+clientID), "")
 	f.Add(uint8(8), "client_id="+clientID+"&logout_uri="+url.QueryEscape(logoutURL), []byte(nil), "")

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -140,4 +142,95 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	_, err = e.c.DeleteWebAuthnCredential(e.ctx, &cip.DeleteWebAuthnCredentialInput{AccessToken: access, CredentialId: list.Credentials[0].CredentialId})
 	wantErr(t, err, "ResourceNotFoundException", "Credential does not exist.")
+}
+
+// The hosted sign-in page offers passkeys in a pool that allows them: a
+// user registered one (through the API) and signs in from the page with
+// Chromium's virtual authenticator, without a password; a user with no
+// passkey is told so.
+func TestBrowserHostedPasskey(t *testing.T) {
+	exe := chromium(t)
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeWebAuthn}}}})
+	must[*cip.SetUserPoolMfaConfigOutput](t)(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: &pool, MfaConfiguration: types.UserPoolMfaTypeOff,
+		WebAuthnConfiguration: &types.WebAuthnConfigurationType{RelyingPartyId: aws.String("localhost"), UserVerification: types.UserVerificationTypeRequired}}))
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<!doctype html><title>app</title><p id="done">signed in</p>`))
+	}))
+	defer app.Close()
+	callback := app.URL + "/cb"
+	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("web"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+		CallbackURLs:      []string{callback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthFlowsUserPoolClient: true,
+		AllowedOAuthScopes: []string{"openid"}, SupportedIdentityProviders: []string{"COGNITO"}})).UserPoolClient.ClientId
+	e.confirmedUser(pool, clientID, "pat", "Passw0rd!x")
+	e.confirmedUser(pool, clientID, "quinn", "Passw0rd!x")
+	access := must[*cip.InitiateAuthOutput](t)(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserAuth,
+		AuthParameters: map[string]string{"USERNAME": "pat", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!x"}})).AuthenticationResult.AccessToken
+
+	// The hosted pages at http://localhost: a secure context, in the
+	// relying party's domain.
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(e.url, "http://"))
+	base := "http://localhost:" + port
+	authorize := base + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback},
+		"state": {"pk"}, "scope": {"openid"}}.Encode()
+	ctx := newBrowser(t, exe)
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("browser (%s): %v", what, err)
+		}
+	}
+	step("login page", chromedp.Navigate(authorize), chromedp.WaitVisible(`#passkey`))
+	if _, err := chromedp.Call(ctx, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{Options: &cdpwebauthn.VirtualAuthenticatorOptions{
+		Protocol: cdpwebauthn.AuthenticatorProtocolCtap2, Ctap2version: cdpwebauthn.Ctap2versionCtap21, Transport: cdpwebauthn.AuthenticatorTransportInternal,
+		HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true}}); err != nil {
+		t.Fatal(err)
+	}
+	start := must[*cip.StartWebAuthnRegistrationOutput](t)(e.c.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: access}))
+	var options map[string]any
+	if err := start.CredentialCreationOptions.UnmarshalSmithyDocument(&options); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(options)
+	var credential map[string]any
+	_ = json.Unmarshal([]byte(browserCeremony(t, ctx, "create", string(raw))), &credential)
+	must[*cip.CompleteWebAuthnRegistrationOutput](t)(e.c.CompleteWebAuthnRegistration(e.ctx, &cip.CompleteWebAuthnRegistrationInput{AccessToken: access,
+		Credential: document.NewLazyDocument(credential)}))
+
+	// No passkey, no sign-in by passkey.
+	step("a user without a passkey", chromedp.Navigate(authorize), chromedp.WaitVisible(`#passkey`), chromedp.SendKeys(`#username`, "quinn"),
+		chromedp.Click(`#passkey`), chromedp.WaitVisible(`#error`))
+	if msg, err := chromedp.Run(ctx, chromedp.Text(`#error`)); err != nil || msg != "No passkey is registered for this username." {
+		t.Fatalf("error shown: %q %v", msg, err)
+	}
+
+	// The passkey alone signs pat in: no password, no MFA page.
+	step("passkey sign-in", chromedp.Navigate(authorize), chromedp.WaitVisible(`#passkey`), chromedp.SendKeys(`#username`, "pat"),
+		chromedp.Click(`#passkey`), chromedp.WaitVisible(`#done`))
+	final, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(final)
+	if u.Query().Get("state") != "pk" || u.Query().Get("code") == "" {
+		t.Fatalf("passkey sign-in ended at %s", final)
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")}, "redirect_uri": {callback}, "client_id": {clientID}}
+	resp, err := http.PostForm(e.url+"/oauth2/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tokens map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&tokens)
+	if id, _ := tokens["id_token"].(string); resp.StatusCode != 200 || id == "" || jwtClaims(id)["cognito:username"] != "pat" {
+		t.Fatalf("code of the passkey sign-in: %d %v", resp.StatusCode, tokens)
+	}
 }

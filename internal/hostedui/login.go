@@ -40,6 +40,10 @@ type page struct {
 	// PNG data URI (generated here, so trusted), and the secret to type.
 	QR     template.URL
 	Secret string
+	// Passkeys offers passkey sign-in on the sign-in form; PasskeyOptions
+	// is the passkey page's request options (JSON made here, so trusted).
+	Passkeys       bool
+	PasskeyOptions template.JS
 }
 
 // form is one account step: fields posted to Action with the step's
@@ -110,7 +114,44 @@ button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
 <label class="label-customizable" for="password">Password</label>
 <input class="inputField-customizable" id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="submitButton-customizable" type="submit">Sign in</button>
+{{if .Passkeys}}<button class="alternate" id="passkey" type="submit" name="action" value="passkey" formnovalidate>Sign in with a passkey</button>{{end}}
 </form>{{end}}
+{{if .PasskeyOptions}}<form method="post" action="/passkey" id="passkey-form">
+<input type="hidden" name="p" value="{{.Sealed}}">
+<input type="hidden" name="credential" id="credential">
+<p id="passkey-status" role="status">Use your passkey to sign in.</p>
+<button class="submitButton-customizable" type="button" id="passkey-go">Use my passkey</button>
+</form>
+<script type="application/json" id="passkey-options">{{.PasskeyOptions}}</script>
+<script>
+(function () {
+  var b64 = function (s) { s = s.replace(/-/g, "+").replace(/_/g, "/"); return Uint8Array.from(atob(s), function (c) { return c.charCodeAt(0); }); };
+  var b64url = function (buf) {
+    var bytes = new Uint8Array(buf), s = "";
+    for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  };
+  var go = function () {
+    var o = JSON.parse(document.getElementById("passkey-options").textContent);
+    o.challenge = b64(o.challenge);
+    (o.allowCredentials || []).forEach(function (c) { c.id = b64(c.id); });
+    navigator.credentials.get({ publicKey: o }).then(function (cred) {
+      var r = cred.response;
+      document.getElementById("credential").value = JSON.stringify({
+        id: cred.id, rawId: b64url(cred.rawId), type: cred.type,
+        response: { clientDataJSON: b64url(r.clientDataJSON), authenticatorData: b64url(r.authenticatorData),
+          signature: b64url(r.signature), userHandle: r.userHandle ? b64url(r.userHandle) : null },
+        clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
+      });
+      document.getElementById("passkey-form").submit();
+    }, function (err) {
+      document.getElementById("passkey-status").textContent = "The passkey was not used (" + err.name + "): try again, or go back and sign in with your password.";
+    });
+  };
+  document.getElementById("passkey-go").addEventListener("click", go);
+  go();
+})();
+</script>{{end}}
 {{if .QR}}<img id="qr" src="{{.QR}}" alt="QR code of the secret for an authenticator app" width="200" height="200">
 <p>Or type this secret: <code id="secret">{{.Secret}}</code></p>{{end}}
 {{with .Form}}<form method="post" action="{{.Action}}">
@@ -154,6 +195,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, a *userpool
 		pg.Native = true
 	}
 	if pg.Native {
+		pg.Passkeys = s.svc.HostedPasskeyOffered(r.Context(), a)
 		q, _ := url.ParseQuery(rawQuery)
 		pg.Links = append(pg.Links, providerLink{Name: "Forgot your password?", URL: "/forgotPassword?" + q.Encode()})
 		if f, err := s.svc.HostedSignUpForm(r.Context(), a); err == nil {
@@ -210,6 +252,10 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	q, _ := url.ParseQuery(rawQuery)
 	a, ok := s.check(w, r, authorizeRequest(q))
 	if !ok {
+		return
+	}
+	if r.PostForm.Get("action") == "passkey" {
+		s.passkeyPage(w, r, a, rawQuery)
 		return
 	}
 	u, err := s.svc.PasswordSignIn(r.Context(), a, r.PostForm.Get("username"), r.PostForm.Get("password"))

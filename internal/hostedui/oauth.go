@@ -37,6 +37,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.loginSubmit)
 	mux.HandleFunc("POST /mfa", s.mfaSubmit)
+	mux.HandleFunc("POST /passkey", s.passkeySubmit)
 	mux.HandleFunc("POST /mfaSetup", s.totpSetupPost)
 	mux.HandleFunc("GET /confirmUser", s.confirmUser)
 	mux.HandleFunc("GET /signup", s.signUpGet)

@@ -178,3 +178,49 @@ func (s *Service) HostedTOTPActivate(ctx context.Context, a *Authorization, sub,
 	})
 	return err
 }
+
+// HostedPasskeyOffered reports whether the hosted sign-in page offers
+// passkeys: the pool allows the WEB_AUTHN first factor.
+func (s *Service) HostedPasskeyOffered(ctx context.Context, a *Authorization) bool {
+	p, err := s.getPool(ctx, a.PoolID)
+	return err == nil && slices.Contains(p.firstFactors, factorWebAuthn)
+}
+
+// errNoPasskey answers alike for a user without a passkey and one who does
+// not exist.
+var errNoPasskey = apierr.New(apierr.NotAuthorized, "No passkey is registered for this username.")
+
+// HostedPasskeyOptions begins a passkey sign-in on the hosted page for the
+// user named username: the user, and the request options for the
+// browser's navigator.credentials.get.
+func (s *Service) HostedPasskeyOptions(ctx context.Context, a *Authorization, username string) (storage.User, string, error) {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return storage.User{}, "", err
+	}
+	if !slices.Contains(p.firstFactors, factorWebAuthn) {
+		return storage.User{}, "", apierr.Invalid("Passkeys are not a sign-in factor of this user pool.")
+	}
+	u, err := s.findUser(ctx, p, username)
+	if rerr := s.refuseBlocked(ctx, p, a.ClientID, func() storage.User { return u }); rerr != nil {
+		return storage.User{}, "", rerr
+	}
+	if err != nil || len(extraOf(&u).Passkeys) == 0 {
+		return storage.User{}, "", errNoPasskey
+	}
+	if err := passwordlessAllowed(&u); err != nil {
+		return storage.User{}, "", err
+	}
+	options, err := s.passkeyAssertion(ctx, p, u)
+	return u, string(options), err
+}
+
+// HostedPasskeySignIn checks the hosted page's passkey answer for the user
+// sub; a passkey is a factor of its own, so no MFA follows.
+func (s *Service) HostedPasskeySignIn(ctx context.Context, a *Authorization, sub, credential string) (storage.User, error) {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return storage.User{}, err
+	}
+	return s.verifyPasskey(ctx, p, sub, credential)
+}

@@ -324,6 +324,17 @@ func (s *Service) DeleteWebAuthnCredential(ctx context.Context, in *struct{ Acce
 // startPasskeySignIn asks for a passkey: the WEB_AUTHN challenge, with
 // the options for the browser's navigator.credentials.get.
 func (s *Service) startPasskeySignIn(ctx context.Context, p *pool, c *UserPoolClientType, u storage.User, device string) (map[string]any, error) {
+	options, err := s.passkeyAssertion(ctx, p, u)
+	if err != nil {
+		return nil, err
+	}
+	return s.challenge(p, c, u, device, factorWebAuthn, map[string]string{"CREDENTIAL_REQUEST_OPTIONS": string(options)})
+}
+
+// passkeyAssertion begins a passkey sign-in of u: the request options
+// (PublicKeyCredentialRequestOptionsJSON) for navigator.credentials.get,
+// whose challenge is kept for verifyPasskey.
+func (s *Service) passkeyAssertion(ctx context.Context, p *pool, u storage.User) ([]byte, error) {
 	w, uv, err := s.relyingParty(ctx, p, "")
 	if err != nil {
 		return nil, err
@@ -335,11 +346,7 @@ func (s *Service) startPasskeySignIn(ctx context.Context, p *pool, c *UserPoolCl
 	if err := s.keepCeremony(ctx, passkeyLogin, p, u.Sub, sd); err != nil {
 		return nil, err
 	}
-	options, err := json.Marshal(assertion.Response)
-	if err != nil {
-		return nil, err
-	}
-	return s.challenge(p, c, u, device, factorWebAuthn, map[string]string{"CREDENTIAL_REQUEST_OPTIONS": string(options)})
+	return json.Marshal(assertion.Response)
 }
 
 // answerPasskey checks the browser's answer to a WEB_AUTHN challenge and
@@ -355,30 +362,42 @@ func (s *Service) answerPasskey(ctx context.Context, p *pool, c *UserPoolClientT
 	if err := checkSecretHash(c, r["SECRET_HASH"], r["USERNAME"], st.Username); err != nil {
 		return nil, err
 	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes([]byte(r["CREDENTIAL"]))
-	if err != nil {
-		return nil, apierr.Invalid("CREDENTIAL is not a WebAuthn authentication response (AuthenticationResponseJSON).")
-	}
-	sd, err := s.takeCeremony(ctx, passkeyLogin, p, st.Sub, parsed.Response.CollectedClientData.Challenge)
+	u, err := s.verifyPasskey(ctx, p, st.Sub, r["CREDENTIAL"])
 	if err != nil {
 		return nil, err
+	}
+	return s.signedIn(ctx, p, c, u, st.DeviceKey)
+}
+
+// verifyPasskey checks a browser's answer (AuthenticationResponseJSON) to
+// the challenge passkeyAssertion kept for the user sub, once, from an
+// origin of the relying party; it answers the user, whose passkey's
+// signature counter is brought up to date.
+func (s *Service) verifyPasskey(ctx context.Context, p *pool, sub, credential string) (storage.User, error) {
+	parsed, err := protocol.ParseCredentialRequestResponseBytes([]byte(credential))
+	if err != nil {
+		return storage.User{}, apierr.Invalid("CREDENTIAL is not a WebAuthn authentication response (AuthenticationResponseJSON).")
+	}
+	sd, err := s.takeCeremony(ctx, passkeyLogin, p, sub, parsed.Response.CollectedClientData.Challenge)
+	if err != nil {
+		return storage.User{}, err
 	}
 	w, _, err := s.relyingParty(ctx, p, parsed.Response.CollectedClientData.Origin)
 	if err != nil {
-		return nil, err
+		return storage.User{}, err
 	}
-	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: st.Sub})
+	u, err := s.store.GetUser(ctx, p.ID, storage.UserLookup{Field: "sub", Value: sub})
 	if err != nil {
-		return nil, errBadSession
+		return storage.User{}, errBadSession
 	}
 	if err := passwordlessAllowed(&u); err != nil {
-		return nil, err
+		return storage.User{}, err
 	}
 	cred, err := w.ValidateLogin(passkeyUser{u: &u, keys: extraOf(&u).Passkeys}, *sd, parsed)
 	if err != nil {
-		return nil, errBadCredentials
+		return storage.User{}, errBadCredentials
 	}
-	u, err = s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
+	return s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
 		for i := range x.Passkeys {
 			if string(x.Passkeys[i].Credential.ID) == string(cred.ID) {
 				x.Passkeys[i].Credential.Authenticator = cred.Authenticator
@@ -387,8 +406,4 @@ func (s *Service) answerPasskey(ctx context.Context, p *pool, c *UserPoolClientT
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.signedIn(ctx, p, c, u, st.DeviceKey)
 }

@@ -1,0 +1,57 @@
+package hostedui
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"github.com/cognitod/cognitod/internal/userpool"
+)
+
+// Passkey sign-in on the hosted page: the sign-in form's "Sign in with a
+// passkey" names the user; the passkey page asks the browser for an
+// assertion (navigator.credentials.get) and posts it to /passkey, which
+// checks it and ends the sign-in. A passkey is a factor of its own: no MFA
+// code page follows, as with USER_AUTH's WEB_AUTHN in the API.
+
+// passkeyState is the sign-in the passkey page continues.
+type passkeyState struct {
+	Query string `json:"q"`
+	Sub   string `json:"sub"`
+}
+
+func (s *Server) passkeyPage(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, rawQuery string) {
+	username := r.PostForm.Get("username")
+	u, options, err := s.svc.HostedPasskeyOptions(r.Context(), a, username)
+	if err != nil {
+		s.render(w, r, a, rawQuery, errText(err), username)
+		return
+	}
+	sealed, err := s.svc.Sealer().Seal("login-passkey", s.svc.Now().Add(mfaPageTTL), passkeyState{Query: rawQuery, Sub: u.Sub})
+	if err != nil {
+		errorPage(w, http.StatusInternalServerError, "Internal error")
+		return
+	}
+	// options is JSON that json.Marshal made (<, > and & escaped): safe
+	// inside the page's script element.
+	writePage(w, s.styled(r, a, page{Title: "Sign in with a passkey", Sealed: sealed, PasskeyOptions: template.JS(options)}))
+}
+
+// passkeySubmit checks the passkey page's assertion and ends the sign-in.
+func (s *Server) passkeySubmit(w http.ResponseWriter, r *http.Request) {
+	var st passkeyState
+	if !s.openForm(w, r, "login-passkey", "p", &st) {
+		return
+	}
+	q, _ := url.ParseQuery(st.Query)
+	a, ok := s.check(w, r, authorizeRequest(q))
+	if !ok {
+		return
+	}
+	u, err := s.svc.HostedPasskeySignIn(r.Context(), a, st.Sub, r.PostForm.Get("credential"))
+	if err != nil {
+		s.render(w, r, a, st.Query, "The passkey was not accepted: "+errText(err), "")
+		return
+	}
+	s.finish(w, r, a, u.Sub)
+}
