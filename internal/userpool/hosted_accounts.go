@@ -179,11 +179,45 @@ func (s *Service) HostedTOTPActivate(ctx context.Context, a *Authorization, sub,
 	return err
 }
 
-// HostedPasskeyOffered reports whether the hosted sign-in page offers
-// passkeys: the pool allows the WEB_AUTHN first factor.
-func (s *Service) HostedPasskeyOffered(ctx context.Context, a *Authorization) bool {
+// HostedFirstFactors says which passwordless first factors the hosted
+// sign-in page offers: those of passkeys (WEB_AUTHN) and email codes
+// (EMAIL_OTP) the pool's sign-in policy allows.
+func (s *Service) HostedFirstFactors(ctx context.Context, a *Authorization) (passkeys, emailCodes bool) {
 	p, err := s.getPool(ctx, a.PoolID)
-	return err == nil && slices.Contains(p.firstFactors, factorWebAuthn)
+	if err != nil {
+		return false, false
+	}
+	return slices.Contains(p.firstFactors, factorWebAuthn), slices.Contains(p.firstFactors, factorEmailOTP)
+}
+
+// errNoEmailCode answers alike for a user without a verified email
+// address and one who does not exist.
+var errNoEmailCode = apierr.New(apierr.NotAuthorized, "No sign-in code can be sent for this username.")
+
+// HostedEmailCode begins an email-code sign-in on the hosted page: a code
+// is sent to the verified email address of the user named username; the
+// code page's answer is checked as an EMAIL_OTP factor (HostedMFACode),
+// and no MFA follows it.
+func (s *Service) HostedEmailCode(ctx context.Context, a *Authorization, username string) (storage.User, *CodeDeliveryDetailsType, error) {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return storage.User{}, nil, err
+	}
+	if !slices.Contains(p.firstFactors, factorEmailOTP) {
+		return storage.User{}, nil, apierr.Invalid("Email codes are not a sign-in factor of this user pool.")
+	}
+	u, err := s.findUser(ctx, p, username)
+	if rerr := s.refuseBlocked(ctx, p, a.ClientID, func() storage.User { return u }); rerr != nil {
+		return storage.User{}, nil, rerr
+	}
+	if err != nil || !slices.Contains(firstFactors(p, &u), factorEmailOTP) {
+		return storage.User{}, nil, errNoEmailCode
+	}
+	if err := passwordlessAllowed(&u); err != nil {
+		return storage.User{}, nil, err
+	}
+	sent, err := s.sendMFACode(ctx, p, a.ClientID, u, mfaEmail)
+	return u, sent, err
 }
 
 // errNoPasskey answers alike for a user without a passkey and one who does
