@@ -15,71 +15,79 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
-// A pool whose sign-in policy allows EMAIL_OTP offers "Email me a sign-in
-// code" on the hosted page: the code goes to the user's verified address,
-// the code page takes it (a wrong one is refused), and the sign-in ends at
-// the application with no password and no MFA page. A user with no
-// verified address is told no code can be sent.
-func TestHostedEmailCodeSignIn(t *testing.T) {
-	e := newEnv(t)
-	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
-		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
-			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}})
+// hostedForms posts the hosted pages' forms as a browser would, without
+// following redirects.
+type hostedForms struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newHostedForms(t *testing.T, base string) *hostedForms {
+	return &hostedForms{t: t, base: base, c: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// send answers the status, page and Location of a GET (form nil) or POST.
+func (h *hostedForms) send(path string, form url.Values) (int, string, string) {
+	h.t.Helper()
+	var resp *http.Response
+	var err error
+	if form == nil {
+		resp, err = h.c.Get(h.base + path)
+	} else {
+		resp, err = h.c.PostForm(h.base+path, form)
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header.Get("Location")
+}
+
+// sealed is a page's sealed form field.
+func (h *hostedForms) sealed(name, body string) string {
+	h.t.Helper()
+	m := regexp.MustCompile(`name="` + name + `" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		h.t.Fatalf("no sealed %q on the page: %s", name, body)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// codeSignIn signs a user in on the hosted page with a code of factor
+// (EMAIL_OTP or SMS_OTP, offered by the page's button) sent to destination
+// and read from the outbox, and checks the tokens of the authorization
+// code it ends with; a user with nothing verified is refused first.
+func codeSignIn(t *testing.T, e *env, pool, factor, button, username, destination string) {
+	t.Helper()
 	const callback = "https://app.example/cb"
 	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("web"),
 		CallbackURLs: []string{callback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthFlowsUserPoolClient: true,
 		AllowedOAuthScopes: []string{"openid"}, SupportedIdentityProviders: []string{"COGNITO"}})).UserPoolClient.ClientId
-	e.confirmedUser(pool, clientID, "eve", "Passw0rd!x")
-	e.user(pool, "nomail")
-
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	send := func(method, path string, form url.Values) (int, string, string) {
-		t.Helper()
-		var resp *http.Response
-		var err error
-		if method == http.MethodGet {
-			resp, err = browser.Get(e.url + path)
-		} else {
-			resp, err = browser.PostForm(e.url+path, form)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body), resp.Header.Get("Location")
+	e.user(pool, "unverified")
+	h := newHostedForms(t, e.url)
+	authorize := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback}, "state": {"code"}, "scope": {"openid"}}.Encode()
+	_, login, _ := h.send("/login?"+authorize, nil)
+	if !strings.Contains(login, `id="`+button+`"`) || strings.Contains(login, `id="passkey"`) {
+		t.Fatalf("the sign-in page does not offer %s alone", factor)
 	}
-	sealed := func(name, body string) string {
-		t.Helper()
-		m := regexp.MustCompile(`name="` + name + `" value="([^"]+)"`).FindStringSubmatch(body)
-		if m == nil {
-			t.Fatalf("no sealed %q on the page: %s", name, body)
-		}
-		return html.UnescapeString(m[1])
-	}
-	authorize := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback}, "state": {"ec"}, "scope": {"openid"}}.Encode()
-	_, login, _ := send(http.MethodGet, "/login?"+authorize, nil)
-	if !strings.Contains(login, `id="email-code"`) || strings.Contains(login, `id="passkey"`) {
-		t.Fatal("the sign-in page does not offer email codes alone")
-	}
-	q := sealed("q", login)
-
-	status, body, _ := send(http.MethodPost, "/login", url.Values{"q": {q}, "action": {"email-code"}, "username": {"nomail"}})
+	q := h.sealed("q", login)
+	status, body, _ := h.send("/login", url.Values{"q": {q}, "action": {factor}, "username": {"unverified"}})
 	if status != 400 || !strings.Contains(body, "No sign-in code can be sent for this username.") {
-		t.Fatalf("a user with no verified address: %d", status)
+		t.Fatalf("a user with nothing verified: %d", status)
 	}
-	status, body, _ = send(http.MethodPost, "/login", url.Values{"q": {q}, "action": {"email-code"}, "username": {"eve"}})
-	if status != 200 || !strings.Contains(body, "Code sent to e***@e***") {
+	status, body, _ = h.send("/login", url.Values{"q": {q}, "action": {factor}, "username": {username}})
+	if status != 200 || !strings.Contains(html.UnescapeString(body), "Code sent to "+destination) {
 		t.Fatalf("the code page: %d %s", status, body)
 	}
-	m := sealed("m", body)
-	status, _, _ = send(http.MethodPost, "/mfa", url.Values{"m": {m}, "code": {"000000"}})
-	if status != 400 {
+	m := h.sealed("m", body)
+	if status, _, _ = h.send("/mfa", url.Values{"m": {m}, "code": {"000000"}}); status != 400 {
 		t.Fatalf("a wrong code: %d", status)
 	}
-	status, _, location := send(http.MethodPost, "/mfa", url.Values{"m": {m}, "code": {e.lastCode(pool, "eve")}})
+	status, _, location := h.send("/mfa", url.Values{"m": {m}, "code": {e.lastCode(pool, username)}})
 	done, _ := url.Parse(location)
-	if status != http.StatusFound || !strings.HasPrefix(location, callback+"?") || done.Query().Get("code") == "" || done.Query().Get("state") != "ec" {
+	if status != http.StatusFound || !strings.HasPrefix(location, callback+"?") || done.Query().Get("code") == "" || done.Query().Get("state") != "code" {
 		t.Fatalf("after the right code: %d %s", status, location)
 	}
 	resp, err := http.PostForm(e.url+"/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {done.Query().Get("code")},
@@ -90,7 +98,36 @@ func TestHostedEmailCodeSignIn(t *testing.T) {
 	defer resp.Body.Close()
 	var tokens map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&tokens)
-	if id, _ := tokens["id_token"].(string); id == "" || jwtClaims(id)["cognito:username"] != "eve" {
-		t.Fatalf("code of the email-code sign-in: %d %v", resp.StatusCode, tokens)
+	if id, _ := tokens["id_token"].(string); id == "" || jwtClaims(id)["cognito:username"] != username {
+		t.Fatalf("code of the %s sign-in: %d %v", factor, resp.StatusCode, tokens)
 	}
+}
+
+// A pool whose sign-in policy allows EMAIL_OTP offers "Email me a sign-in
+// code" on the hosted page: the code goes to the user's verified address,
+// the code page takes it (a wrong one is refused), and the sign-in ends at
+// the application with no password and no MFA page. A user with no
+// verified address is told no code can be sent.
+func TestHostedEmailCodeSignIn(t *testing.T) {
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}})
+	e.user(pool, "eve", "email", "eve@example.com", "email_verified", "true")
+	must[*cip.AdminSetUserPasswordOutput](t)(e.c.AdminSetUserPassword(e.ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &pool, Username: aws.String("eve"),
+		Password: aws.String("Passw0rd!x"), Permanent: true}))
+	codeSignIn(t, e, pool, "EMAIL_OTP", "email-code", "eve", "e***@e***")
+}
+
+// "Text me a sign-in code" is the same with SMS_OTP and a verified phone
+// number.
+func TestHostedSMSCodeSignIn(t *testing.T) {
+	e := newEnv(t)
+	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypePhoneNumber},
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeSmsOtp}}}})
+	e.user(pool, "sam", "phone_number", "+15555550123", "phone_number_verified", "true")
+	must[*cip.AdminSetUserPasswordOutput](t)(e.c.AdminSetUserPassword(e.ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &pool, Username: aws.String("sam"),
+		Password: aws.String("Passw0rd!x"), Permanent: true}))
+	codeSignIn(t, e, pool, "SMS_OTP", "sms-code", "sam", "+*******0123")
 }

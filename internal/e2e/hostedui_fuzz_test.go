@@ -121,6 +121,7 @@ func FuzzHostedEndpoints(f *testing.F) {
 	f.Add(uint8(5), "", []byte("grant_type=client_credentials&aws_client_metadata=%7B%22k%22%3A1%7D"), "Basic Zm9vOmJhcg==")
 	f.Add(uint8(21), "", []byte("p=AAAA&credential=%7B%22id%22%3A%22x%22%7D"), "")
 	f.Add(uint8(2), "", []byte("q=AAAA&action=passkey&username=pat"), "")
+	f.Add(uint8(2), "", []byte("q=AAAA&action=EMAIL_OTP&username=pat"), "")
 	f.Add(uint8(6), "", []byte(nil), "Bearer abc.def.ghi")
 	f.Add(uint8(7), "", []byte("token=abc&client_id="+clientID), "")
 	f.Add(uint8(8), "client_id="+clientID+"&logout_uri="+url.QueryEscape(logoutURL), []byte(nil), "")

@@ -44,8 +44,9 @@ type page struct {
 	// is the passkey page's request options (JSON made here, so trusted).
 	Passkeys       bool
 	PasskeyOptions template.JS
-	// EmailCodes offers sign-in with a code sent by email.
-	EmailCodes bool
+	// EmailCodes and SMSCodes offer sign-in with a code sent by email or
+	// text message.
+	EmailCodes, SMSCodes bool
 }
 
 // form is one account step: fields posted to Action with the step's
@@ -117,7 +118,8 @@ button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
 <input class="inputField-customizable" id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="submitButton-customizable" type="submit">Sign in</button>
 {{if .Passkeys}}<button class="alternate" id="passkey" type="submit" name="action" value="passkey" formnovalidate>Sign in with a passkey</button>{{end}}
-{{if .EmailCodes}}<button class="alternate" id="email-code" type="submit" name="action" value="email-code" formnovalidate>Email me a sign-in code</button>{{end}}
+{{if .EmailCodes}}<button class="alternate" id="email-code" type="submit" name="action" value="EMAIL_OTP" formnovalidate>Email me a sign-in code</button>{{end}}
+{{if .SMSCodes}}<button class="alternate" id="sms-code" type="submit" name="action" value="SMS_OTP" formnovalidate>Text me a sign-in code</button>{{end}}
 </form>{{end}}
 {{if .PasskeyOptions}}<form method="post" action="/passkey" id="passkey-form">
 <input type="hidden" name="p" value="{{.Sealed}}">
@@ -198,7 +200,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, a *userpool
 		pg.Native = true
 	}
 	if pg.Native {
-		pg.Passkeys, pg.EmailCodes = s.svc.HostedFirstFactors(r.Context(), a)
+		pg.Passkeys, pg.EmailCodes, pg.SMSCodes = s.svc.HostedFirstFactors(r.Context(), a)
 		q, _ := url.ParseQuery(rawQuery)
 		pg.Links = append(pg.Links, providerLink{Name: "Forgot your password?", URL: "/forgotPassword?" + q.Encode()})
 		if f, err := s.svc.HostedSignUpForm(r.Context(), a); err == nil {
@@ -261,8 +263,8 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	case "passkey":
 		s.passkeyPage(w, r, a, rawQuery)
 		return
-	case "email-code":
-		s.emailCodePage(w, r, a, rawQuery)
+	case "EMAIL_OTP", "SMS_OTP":
+		s.signInCodePage(w, r, a, rawQuery, r.PostForm.Get("action"))
 		return
 	}
 	u, err := s.svc.PasswordSignIn(r.Context(), a, r.PostForm.Get("username"), r.PostForm.Get("password"))

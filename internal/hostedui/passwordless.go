@@ -11,9 +11,9 @@ import (
 // Passwordless sign-in on the hosted page, where the pool's sign-in policy
 // allows it. "Sign in with a passkey" names the user; the passkey page
 // asks the browser for an assertion (navigator.credentials.get) and posts
-// it to /passkey, which checks it and ends the sign-in. "Email me a
-// sign-in code" sends a code to the user's verified email address and
-// shows the code page. Either is a factor of its own: no MFA follows, as
+// it to /passkey, which checks it and ends the sign-in. "Email me" (or
+// "Text me") "a sign-in code" sends a code to the user's verified email
+// address (or phone number) and shows the code page. Either is a factor of its own: no MFA follows, as
 // with USER_AUTH's WEB_AUTHN and EMAIL_OTP in the API.
 
 // passkeyState is the sign-in the passkey page continues.
@@ -58,14 +58,15 @@ func (s *Server) passkeySubmit(w http.ResponseWriter, r *http.Request) {
 	s.finish(w, r, a, u.Sub)
 }
 
-// emailCodePage sends the named user a sign-in code by email and asks for
-// it on the code page, whose answer ends the sign-in (see mfaSubmit).
-func (s *Server) emailCodePage(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, rawQuery string) {
+// signInCodePage sends the named user a sign-in code (factor EMAIL_OTP or
+// SMS_OTP) and asks for it on the code page, whose answer ends the
+// sign-in (see mfaSubmit).
+func (s *Server) signInCodePage(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, rawQuery, factor string) {
 	username := r.PostForm.Get("username")
-	u, sent, err := s.svc.HostedEmailCode(r.Context(), a, username)
+	u, check, sent, err := s.svc.HostedSignInCode(r.Context(), a, username, factor)
 	if err != nil {
 		s.render(w, r, a, rawQuery, errText(err), username)
 		return
 	}
-	s.renderMFA(w, r, a, mfaState{Query: rawQuery, Sub: u.Sub, Factor: "EMAIL_OTP", Prompt: "Code sent to " + sent.Destination}, "")
+	s.renderMFA(w, r, a, mfaState{Query: rawQuery, Sub: u.Sub, Factor: check, Prompt: "Code sent to " + sent.Destination}, "")
 }

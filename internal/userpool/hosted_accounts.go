@@ -180,44 +180,46 @@ func (s *Service) HostedTOTPActivate(ctx context.Context, a *Authorization, sub,
 }
 
 // HostedFirstFactors says which passwordless first factors the hosted
-// sign-in page offers: those of passkeys (WEB_AUTHN) and email codes
-// (EMAIL_OTP) the pool's sign-in policy allows.
-func (s *Service) HostedFirstFactors(ctx context.Context, a *Authorization) (passkeys, emailCodes bool) {
+// sign-in page offers: passkeys (WEB_AUTHN), and codes by email (EMAIL_OTP)
+// and text message (SMS_OTP), as the pool's sign-in policy allows.
+func (s *Service) HostedFirstFactors(ctx context.Context, a *Authorization) (passkeys, emailCodes, smsCodes bool) {
 	p, err := s.getPool(ctx, a.PoolID)
 	if err != nil {
-		return false, false
+		return false, false, false
 	}
-	return slices.Contains(p.firstFactors, factorWebAuthn), slices.Contains(p.firstFactors, factorEmailOTP)
+	return slices.Contains(p.firstFactors, factorWebAuthn), slices.Contains(p.firstFactors, factorEmailOTP), slices.Contains(p.firstFactors, factorSMSOTP)
 }
 
-// errNoEmailCode answers alike for a user without a verified email
-// address and one who does not exist.
-var errNoEmailCode = apierr.New(apierr.NotAuthorized, "No sign-in code can be sent for this username.")
+// errNoCode answers alike for a user without a verified address (or
+// phone number) and one who does not exist.
+var errNoCode = apierr.New(apierr.NotAuthorized, "No sign-in code can be sent for this username.")
 
-// HostedEmailCode begins an email-code sign-in on the hosted page: a code
-// is sent to the verified email address of the user named username; the
-// code page's answer is checked as an EMAIL_OTP factor (HostedMFACode),
-// and no MFA follows it.
-func (s *Service) HostedEmailCode(ctx context.Context, a *Authorization, username string) (storage.User, *CodeDeliveryDetailsType, error) {
+// HostedSignInCode begins a sign-in by code on the hosted page (factor
+// EMAIL_OTP or SMS_OTP): a code is sent to the verified email address or
+// phone number of the user named username. The code page's answer is
+// checked as that factor (HostedMFACode), and no MFA follows it. It
+// answers the factor the code page checks.
+func (s *Service) HostedSignInCode(ctx context.Context, a *Authorization, username, factor string) (storage.User, string, *CodeDeliveryDetailsType, error) {
 	p, err := s.getPool(ctx, a.PoolID)
 	if err != nil {
-		return storage.User{}, nil, err
+		return storage.User{}, "", nil, err
 	}
-	if !slices.Contains(p.firstFactors, factorEmailOTP) {
-		return storage.User{}, nil, apierr.Invalid("Email codes are not a sign-in factor of this user pool.")
+	via := map[string]string{factorEmailOTP: mfaEmail, factorSMSOTP: mfaSMS}[factor]
+	if via == "" || !slices.Contains(p.firstFactors, factor) {
+		return storage.User{}, "", nil, apierr.Invalid("%s is not a sign-in factor of this user pool.", factor)
 	}
 	u, err := s.findUser(ctx, p, username)
 	if rerr := s.refuseBlocked(ctx, p, a.ClientID, func() storage.User { return u }); rerr != nil {
-		return storage.User{}, nil, rerr
+		return storage.User{}, "", nil, rerr
 	}
-	if err != nil || !slices.Contains(firstFactors(p, &u), factorEmailOTP) {
-		return storage.User{}, nil, errNoEmailCode
+	if err != nil || !slices.Contains(firstFactors(p, &u), factor) {
+		return storage.User{}, "", nil, errNoCode
 	}
 	if err := passwordlessAllowed(&u); err != nil {
-		return storage.User{}, nil, err
+		return storage.User{}, "", nil, err
 	}
-	sent, err := s.sendMFACode(ctx, p, a.ClientID, u, mfaEmail)
-	return u, sent, err
+	sent, err := s.sendMFACode(ctx, p, a.ClientID, u, via)
+	return u, via, sent, err
 }
 
 // errNoPasskey answers alike for a user without a passkey and one who does
