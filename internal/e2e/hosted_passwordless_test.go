@@ -103,31 +103,31 @@ func codeSignIn(t *testing.T, e *env, pool, factor, button, username, destinatio
 	}
 }
 
-// A pool whose sign-in policy allows EMAIL_OTP offers "Email me a sign-in
-// code" on the hosted page: the code goes to the user's verified address,
-// the code page takes it (a wrong one is refused), and the sign-in ends at
-// the application with no password and no MFA page. A user with no
-// verified address is told no code can be sent.
-func TestHostedEmailCodeSignIn(t *testing.T) {
-	e := newEnv(t)
-	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
-		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
-			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}})
-	e.user(pool, "eve", "email", "eve@example.com", "email_verified", "true")
-	must[*cip.AdminSetUserPasswordOutput](t)(e.c.AdminSetUserPassword(e.ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &pool, Username: aws.String("eve"),
-		Password: aws.String("Passw0rd!x"), Permanent: true}))
-	codeSignIn(t, e, pool, "EMAIL_OTP", "email-code", "eve", "e***@e***")
-}
-
-// "Text me a sign-in code" is the same with SMS_OTP and a verified phone
-// number.
-func TestHostedSMSCodeSignIn(t *testing.T) {
-	e := newEnv(t)
-	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypePhoneNumber},
-		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
-			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeSmsOtp}}}})
-	e.user(pool, "sam", "phone_number", "+15555550123", "phone_number_verified", "true")
-	must[*cip.AdminSetUserPasswordOutput](t)(e.c.AdminSetUserPassword(e.ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &pool, Username: aws.String("sam"),
-		Password: aws.String("Passw0rd!x"), Permanent: true}))
-	codeSignIn(t, e, pool, "SMS_OTP", "sms-code", "sam", "+*******0123")
+// A pool whose sign-in policy allows EMAIL_OTP (SMS_OTP) offers "Email"
+// ("Text") "me a sign-in code" on the hosted page: the code goes to the
+// user's verified address (phone number), the code page takes it (a wrong
+// one is refused), and the sign-in ends at the application with no
+// password and no MFA page. A user with nothing verified is told no code
+// can be sent.
+func TestHostedCodeSignIn(t *testing.T) {
+	for _, c := range []struct {
+		factor   types.AuthFactorType
+		button   string
+		verifies types.VerifiedAttributeType
+		attrs    []string
+		dest     string
+	}{
+		{types.AuthFactorTypeEmailOtp, "email-code", types.VerifiedAttributeTypeEmail, []string{"email", "ann@example.com", "email_verified", "true"}, "a***@e***"},
+		{types.AuthFactorTypeSmsOtp, "sms-code", types.VerifiedAttributeTypePhoneNumber, []string{"phone_number", "+15555550123", "phone_number_verified", "true"}, "+*******0123"},
+	} {
+		t.Run(string(c.factor), func(t *testing.T) {
+			e := newEnv(t)
+			pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{c.verifies},
+				Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, c.factor}}}})
+			e.user(pool, "ann", c.attrs...)
+			must[*cip.AdminSetUserPasswordOutput](t)(e.c.AdminSetUserPassword(e.ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &pool, Username: aws.String("ann"),
+				Password: aws.String("Passw0rd!x"), Permanent: true}))
+			codeSignIn(t, e, pool, string(c.factor), c.button, "ann", c.dest)
+		})
+	}
 }

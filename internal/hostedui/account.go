@@ -39,11 +39,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, a *userpool
 // openAccount opens a posted account step: its state and authorization.
 func (s *Server) openAccount(w http.ResponseWriter, r *http.Request) (*userpool.Authorization, accountState, bool) {
 	var st accountState
-	if !s.openForm(w, r, accountPurpose, "s", &st) {
-		return nil, st, false
-	}
-	q, _ := url.ParseQuery(st.Query)
-	a, ok := s.check(w, r, authorizeRequest(q))
+	a, ok := s.resumeForm(w, r, accountPurpose, "s", &st, func() string { return st.Query })
 	return a, st, ok
 }
 

@@ -241,6 +241,17 @@ func (s *Server) openForm(w http.ResponseWriter, r *http.Request, purpose, field
 	return true
 }
 
+// resumeForm opens a posted page's sealed state into v (see openForm) and
+// checks the authorization request the page continues, whose query query
+// reads from v; it answers false (and an error page) if any of it fails.
+func (s *Server) resumeForm(w http.ResponseWriter, r *http.Request, purpose, field string, v any, query func() string) (*userpool.Authorization, bool) {
+	if !s.openForm(w, r, purpose, field, v) {
+		return nil, false
+	}
+	q, _ := url.ParseQuery(query())
+	return s.check(w, r, authorizeRequest(q))
+}
+
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.check(w, r, authorizeRequest(r.URL.Query()))
 	if !ok {
@@ -251,11 +262,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	var rawQuery string
-	if !s.openForm(w, r, "login", "q", &rawQuery) {
-		return
-	}
-	q, _ := url.ParseQuery(rawQuery)
-	a, ok := s.check(w, r, authorizeRequest(q))
+	a, ok := s.resumeForm(w, r, "login", "q", &rawQuery, func() string { return rawQuery })
 	if !ok {
 		return
 	}
@@ -328,11 +335,7 @@ func (s *Server) renderMFA(w http.ResponseWriter, r *http.Request, a *userpool.A
 // mfaSubmit checks the code page's code and ends the sign-in.
 func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 	var st mfaState
-	if !s.openForm(w, r, "login-mfa", "m", &st) {
-		return
-	}
-	q, _ := url.ParseQuery(st.Query)
-	a, ok := s.check(w, r, authorizeRequest(q))
+	a, ok := s.resumeForm(w, r, "login-mfa", "m", &st, func() string { return st.Query })
 	if !ok {
 		return
 	}

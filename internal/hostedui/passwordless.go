@@ -3,7 +3,6 @@ package hostedui
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 
 	"github.com/cognitod/cognitod/internal/userpool"
 )
@@ -42,11 +41,7 @@ func (s *Server) passkeyPage(w http.ResponseWriter, r *http.Request, a *userpool
 // passkeySubmit checks the passkey page's assertion and ends the sign-in.
 func (s *Server) passkeySubmit(w http.ResponseWriter, r *http.Request) {
 	var st passkeyState
-	if !s.openForm(w, r, "login-passkey", "p", &st) {
-		return
-	}
-	q, _ := url.ParseQuery(st.Query)
-	a, ok := s.check(w, r, authorizeRequest(q))
+	a, ok := s.resumeForm(w, r, "login-passkey", "p", &st, func() string { return st.Query })
 	if !ok {
 		return
 	}

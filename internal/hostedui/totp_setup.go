@@ -75,11 +75,7 @@ func qrDataURI(uri string) (template.URL, error) {
 
 func (s *Server) totpSetupPost(w http.ResponseWriter, r *http.Request) {
 	var st totpSetupState
-	if !s.openForm(w, r, totpSetupPurpose, "s", &st) {
-		return
-	}
-	q, _ := url.ParseQuery(st.Query)
-	a, ok := s.check(w, r, authorizeRequest(q))
+	a, ok := s.resumeForm(w, r, totpSetupPurpose, "s", &st, func() string { return st.Query })
 	if !ok {
 		return
 	}
