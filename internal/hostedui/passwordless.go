@@ -12,8 +12,9 @@ import (
 // asks the browser for an assertion (navigator.credentials.get) and posts
 // it to /passkey, which checks it and ends the sign-in. "Email me" (or
 // "Text me") "a sign-in code" sends a code to the user's verified email
-// address (or phone number) and shows the code page. Either is a factor of its own: no MFA follows, as
-// with USER_AUTH's WEB_AUTHN and EMAIL_OTP in the API.
+// address (or phone number) and shows the code page. Each is a factor of
+// its own: no MFA follows, as with USER_AUTH's WEB_AUTHN, EMAIL_OTP and
+// SMS_OTP in the API.
 
 // passkeyState is the sign-in the passkey page continues.
 type passkeyState struct {
