@@ -85,7 +85,7 @@ func (f *FieldCipher) open(context, v string) (string, int, error) {
 	if !Sealed(v) {
 		return v, -1, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(v[len(fieldPrefix):])
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(v[len(fieldPrefix):])
 	if err != nil {
 		return "", 0, ErrFieldUnsealed
 	}
