@@ -180,21 +180,14 @@ func (s *Service) UpdateUserPoolReplica(ctx context.Context, in *struct{ UserPoo
 	if in.RegionName == p.Region {
 		return nil, apierr.Invalid("%s is user pool %s's primary Region: only a secondary replica is activated or deactivated.", in.RegionName, p.ID)
 	}
-	var out replica
-	err = s.changePool(ctx, p.ID, false, func(p *pool) error {
-		rs := p.replicas()
-		i := slices.IndexFunc(rs, func(r replica) bool { return r.RegionName == in.RegionName })
-		if i < 0 {
-			return noReplica(p.ID, in.RegionName)
-		}
+	out, err := s.changeReplica(ctx, p.ID, in.RegionName, func(rs []replica, i int) []replica {
 		rs[i].Status = in.Status
-		out = rs[i]
-		p.setReplicas(rs)
-		return nil
+		return rs
 	})
 	if err != nil {
 		return nil, err
 	}
+	out.Status = in.Status
 	return map[string]any{"UserPoolReplica": s.describeReplica(p.ID, out)}, nil
 }
 
@@ -209,22 +202,29 @@ func (s *Service) DeleteUserPoolReplica(ctx context.Context, in *struct{ UserPoo
 	if in.RegionName == p.Region {
 		return nil, apierr.Invalid("%s is user pool %s's primary Region: delete the pool itself with DeleteUserPool.", in.RegionName, p.ID)
 	}
-	var gone replica
-	err = s.changePool(ctx, p.ID, false, func(p *pool) error {
-		rs := p.replicas()
-		i := slices.IndexFunc(rs, func(r replica) bool { return r.RegionName == in.RegionName })
-		if i < 0 {
-			return noReplica(p.ID, in.RegionName)
-		}
-		gone = rs[i]
-		p.setReplicas(slices.Delete(rs, i, i+1))
-		return nil
-	})
+	gone, err := s.changeReplica(ctx, p.ID, in.RegionName, func(rs []replica, i int) []replica { return slices.Delete(rs, i, i+1) })
 	if err != nil {
 		return nil, err
 	}
 	gone.Status = "DELETING"
 	return map[string]any{"UserPoolReplica": s.describeReplica(p.ID, gone)}, nil
+}
+
+// changeReplica keeps the replicas fn makes of a pool's replicas rs, where
+// i is that of region; it answers the replica as it was.
+func (s *Service) changeReplica(ctx context.Context, poolID, region string, fn func(rs []replica, i int) []replica) (replica, error) {
+	var found replica
+	err := s.changePool(ctx, poolID, false, func(p *pool) error {
+		rs := p.replicas()
+		i := slices.IndexFunc(rs, func(r replica) bool { return r.RegionName == region })
+		if i < 0 {
+			return noReplica(poolID, region)
+		}
+		found = rs[i]
+		p.setReplicas(fn(rs, i))
+		return nil
+	})
+	return found, err
 }
 
 func noReplica(poolID, region string) error {
