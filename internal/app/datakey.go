@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -61,7 +60,7 @@ func loadDataKeys(ctx context.Context, c config.Config, st storage.Storage, log 
 		case err == nil:
 			k.key = key
 		case errors.Is(err, os.ErrNotExist):
-			k.key, write = newDataKey(), path
+			k.key, write = auth.NewKey(), path
 		default:
 			return k, err
 		}
@@ -69,7 +68,7 @@ func loadDataKeys(ctx context.Context, c config.Config, st storage.Storage, log 
 		if c.IsPostgres() {
 			log.Warn("no --data-key-file: secrets at rest are sealed with a key kept in the database; give every node the same key file to keep it apart")
 		}
-		key, err := st.Secret(ctx, "data-key", newDataKey)
+		key, err := st.Secret(ctx, "data-key", auth.NewKey)
 		if err != nil {
 			return k, err
 		}
@@ -82,16 +81,20 @@ func loadDataKeys(ctx context.Context, c config.Config, st storage.Storage, log 
 		}
 		k.older = append(k.older, key)
 	}
+	want := auth.DataKeyCheck(k.key)
 	if c.IsPostgres() && c.DataKeyFile != "" {
 		// Nodes that ran without a key file sealed under the key kept in
-		// the database: a first start with a file rotates from it.
-		key, err := st.Secret(ctx, "data-key", newDataKey)
-		if err != nil {
-			return k, err
+		// the database: a first start with a file rotates from it. Read
+		// only then, so that a deployment that always had a file never
+		// gets a key in its database.
+		if have, err := st.Setting(ctx, checkSetting); err == nil && !hmac.Equal(have, want) {
+			key, err := st.Secret(ctx, "data-key", auth.NewKey)
+			if err != nil {
+				return k, err
+			}
+			k.older = append(k.older, key)
 		}
-		k.older = append(k.older, key)
 	}
-	want := auth.DataKeyCheck(k.key)
 	to, err := st.Setting(ctx, rotationSetting)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return k, err
@@ -196,12 +199,6 @@ func dataKeyPlace(c config.Config) string {
 		return "in the database (no --data-key-file)"
 	}
 	return ""
-}
-
-func newDataKey() []byte {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return b
 }
 
 // readDataKey reads a key file: 32 bytes in base64 (as `openssl rand

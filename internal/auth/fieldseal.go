@@ -101,6 +101,13 @@ func (f *FieldCipher) open(context, v string) (string, int, error) {
 	return "", 0, ErrFieldUnsealed
 }
 
+// NewKey answers 32 random bytes: a data key, or any server secret.
+func NewKey() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}
+
 // DataKeyCheck is what a database keeps to recognise its data key without
 // keeping the key: a start with another key is refused rather than
 // leaving every sealed secret unreadable.

@@ -99,7 +99,11 @@ func (s *Service) HostedUser(ctx context.Context, a *Authorization, username str
 
 // HostedResendCode sends an unconfirmed user a new sign-up code.
 func (s *Service) HostedResendCode(ctx context.Context, a *Authorization, username string) (*CodeDeliveryDetailsType, error) {
-	out, err := s.ResendConfirmationCode(ctx, &ClientUserInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username})
+	return codeDelivery(s.ResendConfirmationCode(ctx, &ClientUserInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username}))
+}
+
+// codeDelivery is where an operation's answer says its code went.
+func codeDelivery(out map[string]any, err error) (*CodeDeliveryDetailsType, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -109,12 +113,7 @@ func (s *Service) HostedResendCode(ctx context.Context, a *Authorization, userna
 
 // HostedForgotPassword sends a user a password reset code.
 func (s *Service) HostedForgotPassword(ctx context.Context, a *Authorization, username string) (*CodeDeliveryDetailsType, error) {
-	out, err := s.ForgotPassword(ctx, &ClientUserInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username})
-	if err != nil {
-		return nil, err
-	}
-	sent, _ := out["CodeDeliveryDetails"].(*CodeDeliveryDetailsType)
-	return sent, nil
+	return codeDelivery(s.ForgotPassword(ctx, &ClientUserInput{ClientId: a.ClientID, SecretHash: s.hostedSecretHash(ctx, a, username), Username: username}))
 }
 
 // HostedConfirmForgotPassword sets a new password with a reset code.
@@ -200,26 +199,41 @@ var errNoCode = apierr.New(apierr.NotAuthorized, "No sign-in code can be sent fo
 // checked as that factor (HostedMFACode), and no MFA follows it. It
 // answers the factor the code page checks.
 func (s *Service) HostedSignInCode(ctx context.Context, a *Authorization, username, factor string) (storage.User, string, *CodeDeliveryDetailsType, error) {
-	p, err := s.getPool(ctx, a.PoolID)
-	if err != nil {
-		return storage.User{}, "", nil, err
-	}
 	via := map[string]string{factorEmailOTP: mfaEmail, factorSMSOTP: mfaSMS}[factor]
-	if via == "" || !slices.Contains(p.firstFactors, factor) {
+	if via == "" {
 		return storage.User{}, "", nil, apierr.Invalid("%s is not a sign-in factor of this user pool.", factor)
 	}
-	u, err := s.findUser(ctx, p, username)
-	if rerr := s.refuseBlocked(ctx, p, a.ClientID, func() storage.User { return u }); rerr != nil {
-		return storage.User{}, "", nil, rerr
-	}
-	if err != nil || !slices.Contains(firstFactors(p, &u), factor) {
-		return storage.User{}, "", nil, errNoCode
-	}
-	if err := passwordlessAllowed(&u); err != nil {
+	p, u, err := s.hostedFirstFactorUser(ctx, a, username, factor, apierr.Invalid("%s is not a sign-in factor of this user pool.", factor), errNoCode)
+	if err != nil {
 		return storage.User{}, "", nil, err
 	}
 	sent, err := s.sendMFACode(ctx, p, a.ClientID, u, via)
 	return u, via, sent, err
+}
+
+// hostedFirstFactorUser finds the user named username for a passwordless
+// first factor on the hosted page: off when the pool does not allow the
+// factor, missing (alike for a user who does not exist) when the user
+// cannot use it.
+func (s *Service) hostedFirstFactorUser(ctx context.Context, a *Authorization, username, factor string, off, missing error) (*pool, storage.User, error) {
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return nil, storage.User{}, err
+	}
+	if !slices.Contains(p.firstFactors, factor) {
+		return nil, storage.User{}, off
+	}
+	u, err := s.findUser(ctx, p, username)
+	if rerr := s.refuseBlocked(ctx, p, a.ClientID, func() storage.User { return u }); rerr != nil {
+		return nil, storage.User{}, rerr
+	}
+	if err != nil || !slices.Contains(firstFactors(p, &u), factor) {
+		return nil, storage.User{}, missing
+	}
+	if err := passwordlessAllowed(&u); err != nil {
+		return nil, storage.User{}, err
+	}
+	return p, u, nil
 }
 
 // errNoPasskey answers alike for a user without a passkey and one who does
@@ -230,21 +244,8 @@ var errNoPasskey = apierr.New(apierr.NotAuthorized, "No passkey is registered fo
 // user named username: the user, and the request options for the
 // browser's navigator.credentials.get.
 func (s *Service) HostedPasskeyOptions(ctx context.Context, a *Authorization, username string) (storage.User, string, error) {
-	p, err := s.getPool(ctx, a.PoolID)
+	p, u, err := s.hostedFirstFactorUser(ctx, a, username, factorWebAuthn, apierr.Invalid("Passkeys are not a sign-in factor of this user pool."), errNoPasskey)
 	if err != nil {
-		return storage.User{}, "", err
-	}
-	if !slices.Contains(p.firstFactors, factorWebAuthn) {
-		return storage.User{}, "", apierr.Invalid("Passkeys are not a sign-in factor of this user pool.")
-	}
-	u, err := s.findUser(ctx, p, username)
-	if rerr := s.refuseBlocked(ctx, p, a.ClientID, func() storage.User { return u }); rerr != nil {
-		return storage.User{}, "", rerr
-	}
-	if err != nil || len(extraOf(&u).Passkeys) == 0 {
-		return storage.User{}, "", errNoPasskey
-	}
-	if err := passwordlessAllowed(&u); err != nil {
 		return storage.User{}, "", err
 	}
 	options, err := s.passkeyAssertion(ctx, p, u)

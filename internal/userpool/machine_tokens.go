@@ -21,31 +21,26 @@ import (
 // is a client's only flow.
 const clientTokenFlow = "ALLOW_CLIENT_TOKEN_AUTH"
 
-// errScopeNotAllowed is a requested scope the client may not have; each
-// entry point answers it in its own protocol.
-type errScopeNotAllowed struct{ scope string }
-
-func (e errScopeNotAllowed) Error() string { return "scope not allowed: " + e.scope }
-
 // machineScopes are the scopes a machine token carries: those requested,
 // each of which must be one of the client's custom (resource-server)
 // scopes, or all of the client's custom scopes when none are requested.
-func machineScopes(c *UserPoolClientType, requested []string) ([]string, error) {
+// refused is a requested scope the client may not have; each entry point
+// answers it in its own protocol.
+func machineScopes(c *UserPoolClientType, requested []string) (scopes []string, refused string) {
 	if len(requested) == 0 {
-		var scopes []string
 		for _, sc := range c.AllowedOAuthScopes {
 			if strings.Contains(sc, "/") {
 				scopes = append(scopes, sc)
 			}
 		}
-		return scopes, nil
+		return scopes, ""
 	}
 	for _, sc := range requested {
 		if !contains(c.AllowedOAuthScopes, sc) || !strings.Contains(sc, "/") {
-			return nil, errScopeNotAllowed{sc}
+			return nil, sc
 		}
 	}
-	return requested, nil
+	return requested, ""
 }
 
 // machineToken signs a client's access token for scopes, after a V3_0
@@ -112,8 +107,8 @@ func (s *Service) ClientCredentialsGrant(ctx context.Context, ca ClientAuth, sco
 			return nil, oauthErr("invalid_request", "aws_client_metadata must be a JSON object of strings")
 		}
 	}
-	scopes, err := machineScopes(c, strings.Fields(scope))
-	if err != nil {
+	scopes, refused := machineScopes(c, strings.Fields(scope))
+	if refused != "" {
 		return nil, oauthErr("invalid_scope", "")
 	}
 	tok, ttl, err := s.machineToken(ctx, p, c, scopes, meta)
@@ -151,9 +146,9 @@ func (s *Service) GetClientToken(ctx context.Context, in *struct {
 	if !contains(c.ExplicitAuthFlows, clientTokenFlow) {
 		return nil, apierr.Invalid("%s flow not enabled for this client", clientTokenFlow)
 	}
-	scopes, err := machineScopes(c, in.Scopes)
-	if err != nil {
-		return nil, apierr.Invalid("Invalid scope requested: %s", err.(errScopeNotAllowed).scope)
+	scopes, refused := machineScopes(c, in.Scopes)
+	if refused != "" {
+		return nil, apierr.Invalid("Invalid scope requested: %s", refused)
 	}
 	tok, ttl, err := s.machineToken(ctx, p, c, scopes, in.ClientMetadata)
 	if err != nil {

@@ -81,27 +81,15 @@ type Options struct {
 
 // New makes a Service; it reads (or creates) the pagination token key.
 func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
-	key, err := st.Secret(ctx, "pagination-key", func() []byte {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		return b
-	})
+	key, err := st.Secret(ctx, "pagination-key", auth.NewKey)
 	if err != nil {
 		return nil, err
 	}
-	sealKey, err := st.Secret(ctx, "seal-key", func() []byte {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		return b
-	})
+	sealKey, err := st.Secret(ctx, "seal-key", auth.NewKey)
 	if err != nil {
 		return nil, err
 	}
-	groupSecret, err := st.Secret(ctx, "device-group-key", func() []byte {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		return b
-	})
+	groupSecret, err := st.Secret(ctx, "device-group-key", auth.NewKey)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +99,7 @@ func New(ctx context.Context, st storage.Storage, o Options) (*Service, error) {
 	}
 	dataKey := o.DataKey
 	if dataKey == nil {
-		if dataKey, err = st.Secret(ctx, "data-key", func() []byte {
-			b := make([]byte, 32)
-			_, _ = rand.Read(b)
-			return b
-		}); err != nil {
+		if dataKey, err = st.Secret(ctx, "data-key", auth.NewKey); err != nil {
 			return nil, err
 		}
 	}
