@@ -22,6 +22,8 @@ type hostedBrowser struct {
 	step       func(what string, actions ...chromedp.Action[chromedp.Void])
 	text       func(sel string) string
 	signedInAs func(want string)
+	// signOut ends the browser's session at the logout endpoint.
+	signOut func()
 }
 
 func newHostedBrowser(t *testing.T) (*fedEnv, *hostedBrowser) {
@@ -35,7 +37,7 @@ func newHostedBrowser(t *testing.T) (*fedEnv, *hostedBrowser) {
 	callback := app.URL + "/cb"
 	must[*cip.UpdateUserPoolClientOutput](t)(f.c.UpdateUserPoolClient(f.ctx, &cip.UpdateUserPoolClientInput{UserPoolId: &f.pool, ClientId: &f.clientID,
 		CallbackURLs: []string{callback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthFlowsUserPoolClient: true,
-		AllowedOAuthScopes: []string{"openid", "email"}, SupportedIdentityProviders: []string{"COGNITO"}}))
+		AllowedOAuthScopes: []string{"openid", "email"}, SupportedIdentityProviders: []string{"COGNITO"}, LogoutURLs: []string{app.URL + "/bye"}}))
 	ctx := newBrowser(t, exe)
 	h := &hostedBrowser{authorize: f.url + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {f.clientID},
 		"redirect_uri": {callback}, "state": {"acct"}, "scope": {"openid email"}}.Encode()}
@@ -63,6 +65,11 @@ func newHostedBrowser(t *testing.T) (*fedEnv, *hostedBrowser) {
 		if id := f.redeemAt(u.Query().Get("code"), callback); id["cognito:username"] != want {
 			t.Fatalf("signed in %v, want %s", id["cognito:username"], want)
 		}
+	}
+	h.signOut = func() {
+		t.Helper()
+		logout := f.url + "/logout?" + url.Values{"client_id": {f.clientID}, "logout_uri": {app.URL + "/bye"}}.Encode()
+		h.step("logout", chromedp.Navigate(logout), chromedp.WaitVisible(`#done`))
 	}
 	return f, h
 }
@@ -93,10 +100,11 @@ func TestBrowserAccountPages(t *testing.T) {
 	}
 
 	// A forgotten password.
+	h.signOut()
 	step("forgot page", chromedp.Navigate(authorize), chromedp.WaitVisible(`#username`), chromedp.Click(`a[href^="/forgotPassword"]`), chromedp.WaitVisible(`#username`))
 	step("forgot form", chromedp.SendKeys(`#username`, "nia"), chromedp.Submit(`#username`), chromedp.WaitVisible(`#code`))
 	step("reset form", chromedp.SendKeys(`#code`, f.lastCode(f.pool, "nia")), chromedp.SendKeys(`#password`, "N3w-Horse-Battery!"),
-		chromedp.Submit(`#password`), chromedp.WaitVisible(`#notice`))
+		chromedp.Submit(`#password`), chromedp.WaitVisible(`form[action="/login"] #username`)) // the reset form has a notice too
 	if n := text(`#notice`); n != "Your password has been changed: sign in with it." {
 		t.Fatalf("after the reset: %q", n)
 	}
@@ -107,6 +115,7 @@ func TestBrowserAccountPages(t *testing.T) {
 	must[*cip.AdminCreateUserOutput](t)(f.c.AdminCreateUser(f.ctx, &cip.AdminCreateUserInput{UserPoolId: &f.pool, Username: aws.String("tom"),
 		TemporaryPassword: aws.String("Temp-Passw0rd!"), MessageAction: types.MessageActionTypeSuppress,
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("tom@example.com")}}}))
+	h.signOut()
 	step("temporary password", chromedp.Navigate(authorize), chromedp.WaitVisible(`#username`), chromedp.SendKeys(`#username`, "tom"),
 		chromedp.SendKeys(`#password`, "Temp-Passw0rd!"), chromedp.Submit(`#password`), chromedp.WaitVisible(`#password2`))
 	step("passwords that differ", chromedp.SendKeys(`#password`, "Own-Passw0rd!"), chromedp.SendKeys(`#password2`, "Other-Passw0rd!"),
@@ -144,6 +153,7 @@ func TestBrowserAuthenticatorSetup(t *testing.T) {
 	}
 	// The next sign-in asks for a code (of the next time step: a code is
 	// good once).
+	h.signOut()
 	h.step("sign in again", chromedp.Navigate(h.authorize), chromedp.WaitVisible(`#username`), chromedp.SendKeys(`#username`, "val"),
 		chromedp.SendKeys(`#password`, "Corr3ct-Horse!"), chromedp.Submit(`#password`), chromedp.WaitVisible(`#code`),
 		chromedp.SendKeys(`#code`, totpCode(t, secret, time.Now().Add(30*time.Second))), chromedp.Submit(`#code`), chromedp.WaitVisible(`#done`))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -43,7 +44,14 @@ func newBrowser(t *testing.T, exe string) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
+	// Start the browser, then bound what the test asks of it: a page that
+	// never shows what a step waits for fails the test, not the run.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start the browser: %v", err)
+	}
+	bounded, cancelBound := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancelBound)
+	return bounded
 }
 
 // A real browser clicks through the hosted page: /login -> "Continue with
@@ -61,7 +69,8 @@ func TestBrowserHostedSignIn(t *testing.T) {
 	callback := app.URL + "/cb"
 	must[*cip.UpdateUserPoolClientOutput](t)(f.c.UpdateUserPoolClient(f.ctx, &cip.UpdateUserPoolClientInput{UserPoolId: &f.pool, ClientId: &f.clientID,
 		CallbackURLs: []string{callback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthFlowsUserPoolClient: true,
-		AllowedOAuthScopes: []string{"openid", "email", "profile"}, SupportedIdentityProviders: []string{"COGNITO", "Corp"}}))
+		AllowedOAuthScopes: []string{"openid", "email", "profile"}, SupportedIdentityProviders: []string{"COGNITO", "Corp"},
+		LogoutURLs: []string{app.URL + "/bye"}}))
 	f.idp.signsIn(map[string]any{"sub": "corp-hal", "email": "hal@corp.example"})
 
 	ctx := newBrowser(t, exe)
@@ -88,6 +97,20 @@ func TestBrowserHostedSignIn(t *testing.T) {
 	}
 	if id := f.redeemAt(u.Query().Get("code"), callback); id["cognito:username"] != "Corp_corp-hal" {
 		t.Fatalf("IdP sign-in signed in %v", id["cognito:username"])
+	}
+
+	// The browser's session signs the same user in again, with no page;
+	// the logout endpoint ends it.
+	if err := chromedp.Do(ctx, chromedp.Navigate(authorize), chromedp.WaitVisible(`#done`)); err != nil {
+		t.Fatalf("browser (session): %v", err)
+	}
+	again, _ := chromedp.Run(ctx, chromedp.Location())
+	if u, _ := url.Parse(again); f.redeemAt(u.Query().Get("code"), callback)["cognito:username"] != "Corp_corp-hal" {
+		t.Fatalf("the session signed in at %s", again)
+	}
+	logout := f.url + "/logout?" + url.Values{"client_id": {f.clientID}, "logout_uri": {app.URL + "/bye"}}.Encode()
+	if err := chromedp.Do(ctx, chromedp.Navigate(logout), chromedp.WaitVisible(`#done`)); err != nil {
+		t.Fatalf("browser (logout): %v", err)
 	}
 
 	err = chromedp.Do(ctx,

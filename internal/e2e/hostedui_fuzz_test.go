@@ -35,7 +35,7 @@ var oauthTokenErrors = map[string]bool{"invalid_request": true, "invalid_client"
 	"unsupported_grant_type": true, "invalid_scope": true}
 
 // FuzzHostedEndpoints sends arbitrary queries, form bodies and
-// Authorization headers to the hosted endpoints of a pool with a code-flow
+// Authorization headers (or session cookies) to the hosted endpoints of a pool with a code-flow
 // client, a password user and an OIDC provider. Nothing panics or answers
 // 5xx; the token endpoint answers JSON with an RFC 6749 error code; and no
 // answer redirects anywhere but the client's registered callback or logout
@@ -108,10 +108,19 @@ func FuzzHostedEndpoints(f *testing.F) {
 	}
 	form := "q=" + url.QueryEscape(html.UnescapeString(m[1])) + "&username=ann&password=Corr3ct-Horse!"
 	f.Add(uint8(2), "", []byte(form), "")
-	signedIn, err := url.Parse(serve("POST", "/login", form).Header().Get("Location"))
+	signInRec := serve("POST", "/login", form)
+	signedIn, err := url.Parse(signInRec.Header().Get("Location"))
 	if err != nil || signedIn.Query().Get("code") == "" {
 		f.Fatalf("signing in through the form: %v", signedIn)
 	}
+	// The session cookie that sign-in set, and one that was not sealed here.
+	for _, ck := range signInRec.Result().Cookies() {
+		if ck.Name == "cognito" {
+			f.Add(uint8(0), authorize+"&prompt=none", []byte(nil), "cognito="+ck.Value)
+			f.Add(uint8(8), "client_id="+clientID+"&logout_uri="+url.QueryEscape(logoutURL), []byte(nil), "cognito="+ck.Value)
+		}
+	}
+	f.Add(uint8(1), authorize, []byte(nil), "cognito=AAAA")
 	f.Add(uint8(5), "", []byte("grant_type=authorization_code&code="+signedIn.Query().Get("code")+"&redirect_uri="+url.QueryEscape(appCallback)+"&client_id="+clientID), "")
 	f.Add(uint8(0), authorize+"&identity_provider=Corp", []byte(nil), "")
 	f.Add(uint8(0), strings.Replace(authorize, "code", "token", 1)+"&code_challenge=abc&code_challenge_method=S256", []byte(nil), "")
@@ -170,7 +179,10 @@ func FuzzHostedEndpoints(f *testing.F) {
 		if r.method == "POST" {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
-		if authz != "" {
+		switch {
+		case strings.HasPrefix(authz, "cognito="): // a session cookie
+			req.Header.Set("Cookie", authz)
+		case authz != "":
 			req.Header.Set("Authorization", authz)
 		}
 		rec := httptest.NewRecorder()

@@ -254,7 +254,7 @@ func (s *Server) resumeForm(w http.ResponseWriter, r *http.Request, purpose, fie
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.check(w, r, authorizeRequest(r.URL.Query()))
-	if !ok {
+	if !ok || s.resumeSession(w, r, a) {
 		return
 	}
 	s.render(w, r, a, r.URL.RawQuery, "", "")

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -145,7 +144,7 @@ func (s *Server) callbackURL() string { return s.svc.BaseURL() + "/oauth2/idpres
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.check(w, r, authorizeRequest(r.URL.Query()))
-	if !ok {
+	if !ok || s.resumeSession(w, r, a) {
 		return
 	}
 	if a.Provider == "" || a.Provider == "COGNITO" {
@@ -214,7 +213,8 @@ func (s *Server) signInExternal(w http.ResponseWriter, r *http.Request, a *userp
 	s.finish(w, r, a, u.Sub)
 }
 
-// finish issues the code (or implicit tokens) and redirects to the client.
+// finish issues the code (or implicit tokens), opens the browser's
+// session with the pool, and redirects to the client.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, sub string) {
 	u, err := s.svc.UserBySub(r.Context(), a.PoolID, sub)
 	if err != nil {
@@ -227,15 +227,8 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, a *userpool.Auth
 		redirectError(w, r, a, "server_error", "")
 		return
 	}
-	if code != "" {
-		redirectResult(w, r, a, url.Values{"code": {code}})
-		return
-	}
-	p := url.Values{"access_token": {tok.AccessToken}, "token_type": {tok.TokenType}, "expires_in": {strconv.Itoa(tok.ExpiresIn)}}
-	if tok.IDToken != "" {
-		p.Set("id_token", tok.IDToken)
-	}
-	redirectResult(w, r, a, p)
+	s.startSession(w, r, a, u.Sub)
+	redirectGrant(w, r, a, code, tok)
 }
 
 func writeOAuthError(w http.ResponseWriter, status int, err error) {
@@ -344,23 +337,6 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if lo := q.Get("logout_uri"); lo != "" {
-		if !s.svc.LogoutAllowed(r.Context(), q.Get("client_id"), lo) {
-			errorPage(w, http.StatusBadRequest, "logout_uri is not one of the client's LogoutURLs")
-			return
-		}
-		http.Redirect(w, r, lo, http.StatusFound)
-		return
-	}
-	if q.Get("redirect_uri") != "" && q.Get("response_type") != "" {
-		http.Redirect(w, r, "/login?"+r.URL.RawQuery, http.StatusFound)
-		return
-	}
-	errorPage(w, http.StatusBadRequest, "logout needs client_id and logout_uri, or redirect_uri and response_type")
 }
 
 func randomToken() string {

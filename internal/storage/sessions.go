@@ -77,6 +77,9 @@ type AuthCodes interface {
 	CreateAuthCode(ctx context.Context, c AuthCode) error
 	// TakeAuthCode removes and answers a code: a code can be taken once.
 	TakeAuthCode(ctx context.Context, hash string) (AuthCode, error)
+	// GetAuthCode answers a record without taking it (a record that lives
+	// until it is taken or expires, such as a hosted sign-in session).
+	GetAuthCode(ctx context.Context, hash string) (AuthCode, error)
 	// PurgeAuthCodes removes the codes that expired before t.
 	PurgeAuthCodes(ctx context.Context, t time.Time) error
 }

@@ -134,12 +134,12 @@ func hashToken(code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// IssueCode makes a one-time authorization code (valid 5 minutes) for a
-// signed-in user.
-func (s *Service) IssueCode(ctx context.Context, a *Authorization, u storage.User) (string, error) {
+// issueCode makes a one-time authorization code (valid 5 minutes) for a
+// user who signed in at authTime.
+func (s *Service) issueCode(ctx context.Context, a *Authorization, u storage.User, authTime time.Time) (string, error) {
 	code := uuidLike()
 	g := codeGrant{Pool: a.PoolID, Client: a.ClientID, Sub: u.Sub, RedirectURI: a.Request.RedirectURI, Scopes: a.Scopes,
-		Nonce: a.Request.Nonce, CodeChallenge: a.Request.CodeChallenge, AuthTime: s.now().Unix()}
+		Nonce: a.Request.Nonce, CodeChallenge: a.Request.CodeChallenge, AuthTime: authTime.Unix()}
 	return code, s.putOneTime(ctx, a.PoolID, hashToken(code), mustJSON(g), s.now().Add(5*time.Minute))
 }
 
@@ -255,15 +255,21 @@ func (s *Service) SignInForAuthorization(ctx context.Context, a *Authorization, 
 			return "", nil, err
 		}
 	}
+	return s.grant(ctx, a, u, s.now().UTC())
+}
+
+// grant answers an authorization request for a user who signed in at
+// authTime: a code, or the implicit flow's tokens.
+func (s *Service) grant(ctx context.Context, a *Authorization, u storage.User, authTime time.Time) (code string, tok *TokenResponse, err error) {
 	if a.Request.ResponseType == "code" {
-		code, err = s.IssueCode(ctx, a, u)
+		code, err = s.issueCode(ctx, a, u, authTime)
 		return code, nil, err
 	}
 	p, c, err := s.clientFor(ctx, a.ClientID, "")
 	if err != nil {
 		return "", nil, err
 	}
-	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: s.now().UTC(), scopes: a.Scopes, nonce: a.Request.Nonce, source: "TokenGeneration_HostedAuth"}, false)
+	res, err := s.issue(ctx, &session{pool: p, client: c, user: u, authTime: authTime, scopes: a.Scopes, nonce: a.Request.Nonce, source: "TokenGeneration_HostedAuth"}, false)
 	if err != nil {
 		return "", nil, err
 	}
@@ -347,8 +353,12 @@ func (s *Service) UserBySub(ctx context.Context, poolID, sub string) (storage.Us
 	return s.store.GetUser(ctx, poolID, storage.UserLookup{Field: "sub", Value: sub})
 }
 
-// LogoutAllowed reports whether logoutURI is one of the client's LogoutURLs.
-func (s *Service) LogoutAllowed(ctx context.Context, clientID, logoutURI string) bool {
-	_, c, err := s.clientFor(ctx, clientID, "")
-	return err == nil && contains(c.LogoutURLs, logoutURI)
+// LogoutAllowed reports whether logoutURI is one of the client's
+// LogoutURLs, and answers the client's pool.
+func (s *Service) LogoutAllowed(ctx context.Context, clientID, logoutURI string) (poolID string, ok bool) {
+	p, c, err := s.clientFor(ctx, clientID, "")
+	if err != nil || !contains(c.LogoutURLs, logoutURI) {
+		return "", false
+	}
+	return p.ID, true
 }

@@ -528,12 +528,24 @@ func testAuthCodes(t *testing.T, s storage.Storage) {
 	if dup == nil {
 		t.Fatal("a second code with the same hash was stored")
 	}
+	// Reading a code leaves it in place, to be read again or taken.
+	for range 2 {
+		got, err := s.GetAuthCode(ctx, "h1")
+		mustNil(t, err)
+		if got.Hash != "h1" || got.PoolID != "us-east-1_a" || string(got.Payload) != "\x01" || !got.Expires.Equal(at.Add(time.Minute)) {
+			t.Fatalf("read code = %+v", got)
+		}
+	}
+	_, err := s.GetAuthCode(ctx, "nope")
+	wantIs(t, err, storage.ErrNotFound)
 	got, err := s.TakeAuthCode(ctx, "h1")
 	mustNil(t, err)
 	if got.PoolID != "us-east-1_a" || string(got.Payload) != "\x01" || !got.Expires.Equal(at.Add(time.Minute)) {
 		t.Fatalf("code = %+v", got)
 	}
 	_, err = s.TakeAuthCode(ctx, "h1")
+	wantIs(t, err, storage.ErrNotFound)
+	_, err = s.GetAuthCode(ctx, "h1")
 	wantIs(t, err, storage.ErrNotFound)
 	mustNil(t, s.PurgeAuthCodes(ctx, at))
 	_, err = s.TakeAuthCode(ctx, "h0")

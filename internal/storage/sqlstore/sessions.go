@@ -170,6 +170,17 @@ func (s *Store) PurgeAuthCodes(ctx context.Context, t time.Time) error {
 	return err
 }
 
+// GetAuthCode answers a code and leaves it stored.
+func (s *Store) GetAuthCode(ctx context.Context, hash string) (storage.AuthCode, error) {
+	c := storage.AuthCode{}
+	var exp int64
+	if err := s.readRow(ctx, `SELECT hash, pool_id, payload, expires FROM auth_codes WHERE hash = ?`, hash).Scan(&c.Hash, &c.PoolID, &c.Payload, &exp); err != nil {
+		return c, notFound(err)
+	}
+	c.Expires = fromMS(exp)
+	return c, nil
+}
+
 // TakeAuthCode removes a code and answers it, in one transaction.
 func (s *Store) TakeAuthCode(ctx context.Context, hash string) (storage.AuthCode, error) {
 	var c storage.AuthCode

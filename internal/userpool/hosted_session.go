@@ -1,0 +1,89 @@
+package userpool
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// HostedSessionTTL is how long a managed login session lasts: Cognito's
+// session cookie lasts an hour, however long the tokens live.
+const HostedSessionTTL = time.Hour
+
+// HostedSession is a browser's managed login session with one user pool:
+// after a sign-in through the hosted pages, the authorize and login
+// endpoints sign the same user in again, to any of the pool's clients
+// that accept the way they signed in, without asking. The browser keeps
+// it (sealed in a cookie); the server keeps a record of it too, so that
+// the logout endpoint ends it for good and not only in that browser.
+// GlobalSignOut and AdminUserGlobalSignOut leave it alone, as in Cognito.
+type HostedSession struct {
+	ID   string `json:"id"`
+	Pool string `json:"pool"`
+	Sub  string `json:"sub"`
+	// Provider is how the user signed in: COGNITO, or an IdP's name.
+	Provider string `json:"idp"`
+	AuthTime int64  `json:"auth_time"`
+	Expires  int64  `json:"exp"`
+}
+
+// hostedSessionRecord is the session's record, in the one-time records'
+// store under a namespace of its own.
+func hostedSessionRecord(id string) string { return hashToken("hosted-session\x00" + id) }
+
+// StartHostedSession records a session for a sign-in through the hosted
+// pages that has just been granted (see SignInForAuthorization).
+func (s *Service) StartHostedSession(ctx context.Context, a *Authorization, sub string) (HostedSession, error) {
+	now := s.now()
+	hs := HostedSession{ID: uuidLike(), Pool: a.PoolID, Sub: sub, Provider: a.Provider, AuthTime: now.Unix(), Expires: now.Add(HostedSessionTTL).Unix()}
+	if hs.Provider == "" {
+		hs.Provider = "COGNITO"
+	}
+	return hs, s.putOneTime(ctx, a.PoolID, hostedSessionRecord(hs.ID), mustJSON(hs), time.Unix(hs.Expires, 0))
+}
+
+// ResumeHostedSession signs hs's user in again for the authorization
+// request a, as it was first signed in (the tokens' auth_time is that
+// sign-in's). ok is false when the session cannot serve a: it has ended or
+// expired, it is another pool's, a's client does not accept its provider
+// (or a names another), or its user can no longer sign in.
+func (s *Service) ResumeHostedSession(ctx context.Context, a *Authorization, hs HostedSession) (code string, tok *TokenResponse, ok bool, err error) {
+	if hs.Pool != a.PoolID || !s.now().Before(time.Unix(hs.Expires, 0)) {
+		return "", nil, false, nil
+	}
+	if a.Provider != "" && a.Provider != hs.Provider ||
+		len(a.Providers) > 0 && !slices.Contains(a.Providers, hs.Provider) {
+		return "", nil, false, nil
+	}
+	rec, err := s.store.GetAuthCode(ctx, hostedSessionRecord(hs.ID))
+	if isNotFound(err) {
+		return "", nil, false, nil
+	}
+	if err != nil {
+		return "", nil, false, err
+	}
+	var kept HostedSession
+	if json.Unmarshal(rec.Payload, &kept) != nil || kept != hs || !s.now().Before(rec.Expires) {
+		return "", nil, false, nil
+	}
+	u, err := s.UserBySub(ctx, hs.Pool, hs.Sub)
+	if isNotFound(err) {
+		return "", nil, false, nil
+	}
+	if err != nil {
+		return "", nil, false, err
+	}
+	if !u.Enabled || u.Status != StatusConfirmed && u.Status != StatusExternalProvider {
+		return "", nil, false, nil
+	}
+	code, tok, err = s.grant(ctx, a, u, time.Unix(hs.AuthTime, 0).UTC())
+	return code, tok, err == nil, err
+}
+
+// EndHostedSession ends a session: its cookie no longer signs anyone in,
+// wherever it is sent from.
+func (s *Service) EndHostedSession(ctx context.Context, hs HostedSession) error {
+	_, _, err := s.takeOneTime(ctx, hostedSessionRecord(hs.ID))
+	return err
+}
