@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +57,24 @@ func TestTwoNodesOnPostgres(t *testing.T) {
 		AuthParameters: map[string]string{"REFRESH_TOKEN": *res.RefreshToken}}))
 	if ref.AuthenticationResult.AccessToken == nil {
 		t.Fatal("node 2 could not refresh node 1's session")
+	}
+	// A hosted sign-in's session, opened through node 1, signs in through
+	// node 2; a logout through node 2 ends it for node 1.
+	web := *must[*cip.CreateUserPoolClientOutput](t)(n1.c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("web"),
+		CallbackURLs: []string{appCallback}, LogoutURLs: []string{appCallback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode},
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthScopes: []string{"openid", "email"}, SupportedIdentityProviders: []string{"COGNITO"}})).UserPoolClient.ClientId
+	b := newSessionBrowser(t)
+	_, _, page := b.authorize(n1.url, web, nil)
+	b.signIn(n1.url, page, "kim", "Corr3ct-Horse!")
+	if status, q, _ := b.authorize(n2.url, web, nil); status != http.StatusFound || q.Get("code") == "" {
+		t.Fatalf("node 2 does not resume node 1's hosted session: %d", status)
+	}
+	stay := &http.Client{Jar: b.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, _ := fetch(t, stay, n2.url+"/logout?"+url.Values{"client_id": {web}, "logout_uri": {appCallback}}.Encode(), nil); resp.StatusCode != http.StatusFound {
+		t.Fatalf("logout through node 2: %d", resp.StatusCode)
+	}
+	if status, _, _ := b.authorize(n1.url, web, nil); status != http.StatusOK {
+		t.Fatalf("node 1 after a logout through node 2: %d", status)
 	}
 	// Concurrent links of one identity, half through each node.
 	const n = 12
