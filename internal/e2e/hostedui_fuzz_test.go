@@ -27,6 +27,7 @@ var hostedRoutes = []struct{ method, path string }{
 	{"GET", "/saml2/metadata"}, {"POST", "/mfa"}, {"GET", "/confirmUser"},
 	{"GET", "/signup"}, {"POST", "/signup"}, {"POST", "/confirm"}, {"GET", "/forgotPassword"}, {"POST", "/forgotPassword"},
 	{"POST", "/confirmForgotPassword"}, {"POST", "/newPassword"}, {"POST", "/mfaSetup"}, {"POST", "/passkey"},
+	{"GET", "/passkeys/add"}, {"POST", "/passkeys/add"},
 }
 
 // oauthTokenErrors are the error codes the token endpoint answers (RFC 6749
@@ -118,9 +119,13 @@ func FuzzHostedEndpoints(f *testing.F) {
 		if ck.Name == "cognito" {
 			f.Add(uint8(0), authorize+"&prompt=none", []byte(nil), "cognito="+ck.Value)
 			f.Add(uint8(8), "client_id="+clientID+"&logout_uri="+url.QueryEscape(logoutURL), []byte(nil), "cognito="+ck.Value)
+			f.Add(uint8(22), "client_id="+clientID+"&redirect_uri="+url.QueryEscape(appCallback), []byte(nil), "cognito="+ck.Value)
 		}
 	}
 	f.Add(uint8(1), authorize, []byte(nil), "cognito=AAAA")
+	f.Add(uint8(22), "client_id="+clientID+"&redirect_uri="+url.QueryEscape(appCallback), []byte(nil), "")
+	f.Add(uint8(23), "", []byte("s=AAAA&credential=%7B%7D"), "cognito=AAAA")
+	f.Add(uint8(1), authorize+"&after_sign_in=passkeys%2Fadd", []byte(nil), "")
 	f.Add(uint8(5), "", []byte("grant_type=authorization_code&code="+signedIn.Query().Get("code")+"&redirect_uri="+url.QueryEscape(appCallback)+"&client_id="+clientID), "")
 	f.Add(uint8(0), authorize+"&identity_provider=Corp", []byte(nil), "")
 	f.Add(uint8(0), strings.Replace(authorize, "code", "token", 1)+"&code_challenge=abc&code_challenge_method=S256", []byte(nil), "")

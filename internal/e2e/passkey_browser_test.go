@@ -144,77 +144,77 @@ func TestBrowserPasskey(t *testing.T) {
 	wantErr(t, err, "ResourceNotFoundException", "Credential does not exist.")
 }
 
-// The hosted sign-in page offers passkeys in a pool that allows them: a
-// user registered one (through the API) and signs in from the page with
-// Chromium's virtual authenticator, without a password; a user with no
-// passkey is told so.
-func TestBrowserHostedPasskey(t *testing.T) {
+// hostedPasskeys is a pool that allows passkeys (relying party localhost)
+// with a code-flow client whose callback is an app page (#done), two users
+// with passwords (pat and quinn), and Chromium on its hosted pages at
+// http://localhost (a secure context, in the relying party's domain) with
+// a virtual authenticator.
+type hostedPasskeys struct {
+	e                                   *env
+	pool, clientID, callback, authorize string
+	base, logout                        string
+	ctx                                 context.Context
+}
+
+func newHostedPasskeys(t *testing.T) *hostedPasskeys {
 	exe := chromium(t)
 	e := newEnv(t)
-	pool := e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+	h := &hostedPasskeys{e: e}
+	h.pool = e.pool(&cip.CreateUserPoolInput{AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
 			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeWebAuthn}}}})
-	must[*cip.SetUserPoolMfaConfigOutput](t)(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: &pool, MfaConfiguration: types.UserPoolMfaTypeOff,
+	must[*cip.SetUserPoolMfaConfigOutput](t)(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: &h.pool, MfaConfiguration: types.UserPoolMfaTypeOff,
 		WebAuthnConfiguration: &types.WebAuthnConfigurationType{RelyingPartyId: aws.String("localhost"), UserVerification: types.UserVerificationTypeRequired}}))
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte(`<!doctype html><title>app</title><p id="done">signed in</p>`))
 	}))
-	defer app.Close()
-	callback := app.URL + "/cb"
-	clientID := *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &pool, ClientName: aws.String("web"),
+	t.Cleanup(app.Close)
+	h.callback = app.URL + "/cb"
+	h.clientID = *must[*cip.CreateUserPoolClientOutput](t)(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: &h.pool, ClientName: aws.String("web"),
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
-		CallbackURLs:      []string{callback}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthFlowsUserPoolClient: true,
-		AllowedOAuthScopes: []string{"openid"}, SupportedIdentityProviders: []string{"COGNITO"}})).UserPoolClient.ClientId
-	e.confirmedUser(pool, clientID, "pat", "Passw0rd!x")
-	e.confirmedUser(pool, clientID, "quinn", "Passw0rd!x")
-	access := must[*cip.InitiateAuthOutput](t)(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserAuth,
-		AuthParameters: map[string]string{"USERNAME": "pat", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!x"}})).AuthenticationResult.AccessToken
-
-	// The hosted pages at http://localhost: a secure context, in the
-	// relying party's domain.
+		CallbackURLs:      []string{h.callback}, LogoutURLs: []string{app.URL + "/bye"}, AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode},
+		AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthScopes: []string{"openid"}, SupportedIdentityProviders: []string{"COGNITO"}})).UserPoolClient.ClientId
+	e.confirmedUser(h.pool, h.clientID, "pat", "Passw0rd!x")
+	e.confirmedUser(h.pool, h.clientID, "quinn", "Passw0rd!x")
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(e.url, "http://"))
-	base := "http://localhost:" + port
-	authorize := base + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback},
+	h.base = "http://localhost:" + port
+	h.authorize = h.base + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {h.clientID}, "redirect_uri": {h.callback},
 		"state": {"pk"}, "scope": {"openid"}}.Encode()
-	ctx := newBrowser(t, exe)
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("browser (%s): %v", what, err)
-		}
-	}
-	step("login page", chromedp.Navigate(authorize), chromedp.WaitVisible(`#passkey`))
-	if _, err := chromedp.Call(ctx, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
+	h.logout = h.base + "/logout?" + url.Values{"client_id": {h.clientID}, "logout_uri": {app.URL + "/bye"}}.Encode()
+	h.ctx = newBrowser(t, exe)
+	h.step(t, "login page", chromedp.Navigate(h.authorize), chromedp.WaitVisible(`#passkey`))
+	if _, err := chromedp.Call(h.ctx, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Call(ctx, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{Options: &cdpwebauthn.VirtualAuthenticatorOptions{
+	if _, err := chromedp.Call(h.ctx, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{Options: &cdpwebauthn.VirtualAuthenticatorOptions{
 		Protocol: cdpwebauthn.AuthenticatorProtocolCtap2, Ctap2version: cdpwebauthn.Ctap2versionCtap21, Transport: cdpwebauthn.AuthenticatorTransportInternal,
 		HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true}}); err != nil {
 		t.Fatal(err)
 	}
-	start := must[*cip.StartWebAuthnRegistrationOutput](t)(e.c.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: access}))
-	var options map[string]any
-	if err := start.CredentialCreationOptions.UnmarshalSmithyDocument(&options); err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(options)
-	var credential map[string]any
-	_ = json.Unmarshal([]byte(browserCeremony(t, ctx, "create", string(raw))), &credential)
-	must[*cip.CompleteWebAuthnRegistrationOutput](t)(e.c.CompleteWebAuthnRegistration(e.ctx, &cip.CompleteWebAuthnRegistrationInput{AccessToken: access,
-		Credential: document.NewLazyDocument(credential)}))
+	return h
+}
 
-	// No passkey, no sign-in by passkey.
-	step("a user without a passkey", chromedp.Navigate(authorize), chromedp.WaitVisible(`#passkey`), chromedp.SendKeys(`#username`, "quinn"),
-		chromedp.Click(`#passkey`), chromedp.WaitVisible(`#error`))
-	if msg, err := chromedp.Run(ctx, chromedp.Text(`#error`)); err != nil || msg != "No passkey is registered for this username." {
-		t.Fatalf("error shown: %q %v", msg, err)
+func (h *hostedPasskeys) step(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(h.ctx, actions...); err != nil {
+		t.Fatalf("browser (%s): %v", what, err)
 	}
+}
 
-	// The passkey alone signs pat in: no password, no MFA page.
-	step("passkey sign-in", chromedp.Navigate(authorize), chromedp.WaitVisible(`#passkey`), chromedp.SendKeys(`#username`, "pat"),
+// accessToken signs name in with its password through the API.
+func (h *hostedPasskeys) accessToken(t *testing.T, name string) *string {
+	return must[*cip.InitiateAuthOutput](t)(h.e.c.InitiateAuth(h.e.ctx, &cip.InitiateAuthInput{ClientId: &h.clientID, AuthFlow: types.AuthFlowTypeUserAuth,
+		AuthParameters: map[string]string{"USERNAME": name, "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Passw0rd!x"}})).AuthenticationResult.AccessToken
+}
+
+// passkeySignIn signs name in with its passkey on the hosted page, and
+// checks the code it ends with is name's.
+func (h *hostedPasskeys) passkeySignIn(t *testing.T, name string) {
+	t.Helper()
+	h.step(t, "passkey sign-in", chromedp.Navigate(h.authorize), chromedp.WaitVisible(`#passkey`), chromedp.SendKeys(`#username`, name),
 		chromedp.Click(`#passkey`), chromedp.WaitVisible(`#done`))
-	final, err := chromedp.Run(ctx, chromedp.Location())
+	final, err := chromedp.Run(h.ctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,15 +222,75 @@ func TestBrowserHostedPasskey(t *testing.T) {
 	if u.Query().Get("state") != "pk" || u.Query().Get("code") == "" {
 		t.Fatalf("passkey sign-in ended at %s", final)
 	}
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")}, "redirect_uri": {callback}, "client_id": {clientID}}
-	resp, err := http.PostForm(e.url+"/oauth2/token", form)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")}, "redirect_uri": {h.callback}, "client_id": {h.clientID}}
+	resp, err := http.PostForm(h.e.url+"/oauth2/token", form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var tokens map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&tokens)
-	if id, _ := tokens["id_token"].(string); resp.StatusCode != 200 || id == "" || jwtClaims(id)["cognito:username"] != "pat" {
+	if id, _ := tokens["id_token"].(string); resp.StatusCode != 200 || id == "" || jwtClaims(id)["cognito:username"] != name {
 		t.Fatalf("code of the passkey sign-in: %d %v", resp.StatusCode, tokens)
+	}
+}
+
+// The hosted sign-in page offers passkeys in a pool that allows them: a
+// user registered one (through the API) and signs in from the page with
+// Chromium's virtual authenticator, without a password; a user with no
+// passkey is told so.
+func TestBrowserHostedPasskey(t *testing.T) {
+	h := newHostedPasskeys(t)
+	e := h.e
+	access := h.accessToken(t, "pat")
+	start := must[*cip.StartWebAuthnRegistrationOutput](t)(e.c.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: access}))
+	var options map[string]any
+	if err := start.CredentialCreationOptions.UnmarshalSmithyDocument(&options); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(options)
+	var credential map[string]any
+	_ = json.Unmarshal([]byte(browserCeremony(t, h.ctx, "create", string(raw))), &credential)
+	must[*cip.CompleteWebAuthnRegistrationOutput](t)(e.c.CompleteWebAuthnRegistration(e.ctx, &cip.CompleteWebAuthnRegistrationInput{AccessToken: access,
+		Credential: document.NewLazyDocument(credential)}))
+
+	// No passkey, no sign-in by passkey.
+	h.step(t, "a user without a passkey", chromedp.Navigate(h.authorize), chromedp.WaitVisible(`#passkey`), chromedp.SendKeys(`#username`, "quinn"),
+		chromedp.Click(`#passkey`), chromedp.WaitVisible(`#error`))
+	if msg, err := chromedp.Run(h.ctx, chromedp.Text(`#error`)); err != nil || msg != "No passkey is registered for this username." {
+		t.Fatalf("error shown: %q %v", msg, err)
+	}
+
+	// The passkey alone signs pat in: no password, no MFA page.
+	h.passkeySignIn(t, "pat")
+}
+
+// /passkeys/add, the link an app gives its signed-in users: a browser with
+// no session signs in first and comes back; the page has the browser make
+// a passkey, keeps it, and goes back to the app's redirect_uri; the
+// passkey then signs the user in on the hosted page. A redirect_uri that
+// is not a callback URL of the client is refused.
+func TestBrowserHostedPasskeyAdd(t *testing.T) {
+	h := newHostedPasskeys(t)
+	add := h.base + "/passkeys/add?" + url.Values{"client_id": {h.clientID}, "redirect_uri": {h.callback}}.Encode()
+	h.step(t, "sign in first", chromedp.Navigate(add), chromedp.WaitVisible(`#username`), chromedp.SendKeys(`#username`, "quinn"),
+		chromedp.SendKeys(`#password`, "Passw0rd!x"), chromedp.Submit(`#password`), chromedp.WaitVisible(`#passkey-create`))
+	h.step(t, "add a passkey", chromedp.Click(`#passkey-create`), chromedp.WaitVisible(`#done`))
+	if final, _ := chromedp.Run(h.ctx, chromedp.Location()); final != h.callback {
+		t.Fatalf("after adding a passkey: %s", final)
+	}
+	list := must[*cip.ListWebAuthnCredentialsOutput](t)(h.e.c.ListWebAuthnCredentials(h.e.ctx, &cip.ListWebAuthnCredentialsInput{AccessToken: h.accessToken(t, "quinn")}))
+	if len(list.Credentials) != 1 || aws.ToString(list.Credentials[0].RelyingPartyId) != "localhost" {
+		t.Fatalf("quinn's passkeys: %+v", list.Credentials)
+	}
+	// With the session still open, the page asks for no sign-in.
+	h.step(t, "the page again", chromedp.Navigate(add), chromedp.WaitVisible(`#passkey-create`))
+
+	h.step(t, "logout", chromedp.Navigate(h.logout), chromedp.WaitVisible(`#done`))
+	h.passkeySignIn(t, "quinn")
+
+	resp, body := fetch(t, http.DefaultClient, h.e.url+"/passkeys/add?"+url.Values{"client_id": {h.clientID}, "redirect_uri": {"https://evil.example/"}}.Encode(), nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "redirect_uri is not one of the client") {
+		t.Fatalf("a redirect_uri that is no callback URL: %d", resp.StatusCode)
 	}
 }

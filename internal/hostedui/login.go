@@ -47,6 +47,9 @@ type page struct {
 	// EmailCodes and SMSCodes offer sign-in with a code sent by email or
 	// text message.
 	EmailCodes, SMSCodes bool
+	// PasskeyCreate is the passkey registration page's creation options
+	// (JSON made here, so trusted).
+	PasskeyCreate template.JS
 }
 
 // form is one account step: fields posted to Action with the step's
@@ -121,6 +124,15 @@ button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
 {{if .EmailCodes}}<button class="alternate" id="email-code" type="submit" name="action" value="EMAIL_OTP" formnovalidate>Email me a sign-in code</button>{{end}}
 {{if .SMSCodes}}<button class="alternate" id="sms-code" type="submit" name="action" value="SMS_OTP" formnovalidate>Text me a sign-in code</button>{{end}}
 </form>{{end}}
+{{if or .PasskeyOptions .PasskeyCreate}}<script>
+// base64url to bytes and back: WebAuthn's binary fields travel as base64url.
+var b64 = function (s) { s = s.replace(/-/g, "+").replace(/_/g, "/"); return Uint8Array.from(atob(s), function (c) { return c.charCodeAt(0); }); };
+var b64url = function (buf) {
+  var bytes = new Uint8Array(buf), s = "";
+  for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+};
+</script>{{end}}
 {{if .PasskeyOptions}}<form method="post" action="/passkey" id="passkey-form">
 <input type="hidden" name="p" value="{{.Sealed}}">
 <input type="hidden" name="credential" id="credential">
@@ -130,12 +142,6 @@ button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
 <script type="application/json" id="passkey-options">{{.PasskeyOptions}}</script>
 <script>
 (function () {
-  var b64 = function (s) { s = s.replace(/-/g, "+").replace(/_/g, "/"); return Uint8Array.from(atob(s), function (c) { return c.charCodeAt(0); }); };
-  var b64url = function (buf) {
-    var bytes = new Uint8Array(buf), s = "";
-    for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  };
   var go = function () {
     var o = JSON.parse(document.getElementById("passkey-options").textContent);
     o.challenge = b64(o.challenge);
@@ -155,6 +161,35 @@ button.alternate{background:#fff;color:#1f5fbf;border:1px solid #1f5fbf}
   };
   document.getElementById("passkey-go").addEventListener("click", go);
   go();
+})();
+</script>{{end}}
+{{if .PasskeyCreate}}<form method="post" action="/passkeys/add" id="passkey-add-form">
+<input type="hidden" name="s" value="{{.Sealed}}">
+<input type="hidden" name="credential" id="credential">
+<p id="passkey-status" role="status">Your browser will ask you to create a passkey for this account.</p>
+<button class="submitButton-customizable" type="button" id="passkey-create">Add a passkey</button>
+</form>
+<script type="application/json" id="passkey-creation">{{.PasskeyCreate}}</script>
+<script>
+(function () {
+  document.getElementById("passkey-create").addEventListener("click", function () {
+    var o = JSON.parse(document.getElementById("passkey-creation").textContent);
+    o.challenge = b64(o.challenge);
+    o.user.id = b64(o.user.id);
+    (o.excludeCredentials || []).forEach(function (c) { c.id = b64(c.id); });
+    navigator.credentials.create({ publicKey: o }).then(function (cred) {
+      var r = cred.response;
+      document.getElementById("credential").value = JSON.stringify({
+        id: cred.id, rawId: b64url(cred.rawId), type: cred.type, authenticatorAttachment: cred.authenticatorAttachment || undefined,
+        response: { clientDataJSON: b64url(r.clientDataJSON), attestationObject: b64url(r.attestationObject),
+          transports: r.getTransports ? r.getTransports() : [] },
+        clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
+      });
+      document.getElementById("passkey-add-form").submit();
+    }, function (err) {
+      document.getElementById("passkey-status").textContent = "No passkey was created (" + err.name + "): try again, or choose Not now.";
+    });
+  });
 })();
 </script>{{end}}
 {{if .QR}}<img id="qr" src="{{.QR}}" alt="QR code of the secret for an authenticator app" width="200" height="200">

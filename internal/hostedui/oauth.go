@@ -37,6 +37,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", s.loginSubmit)
 	mux.HandleFunc("POST /mfa", s.mfaSubmit)
 	mux.HandleFunc("POST /passkey", s.passkeySubmit)
+	mux.HandleFunc("GET /passkeys/add", s.passkeyAddPage)
+	mux.HandleFunc("POST /passkeys/add", s.passkeyAddSubmit)
 	mux.HandleFunc("POST /mfaSetup", s.totpSetupPost)
 	mux.HandleFunc("GET /confirmUser", s.confirmUser)
 	mux.HandleFunc("GET /signup", s.signUpGet)
@@ -63,6 +65,7 @@ func authorizeRequest(q url.Values) userpool.AuthorizeRequest {
 		ResponseType: q.Get("response_type"), ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
 		State: q.Get("state"), Scope: q.Get("scope"), IdentityProvider: q.Get("identity_provider"), IdpIdentifier: q.Get("idp_identifier"),
 		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"), Nonce: q.Get("nonce"),
+		AfterSignIn: q.Get("after_sign_in"),
 	}
 }
 
@@ -219,6 +222,10 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, a *userpool.Auth
 	u, err := s.svc.UserBySub(r.Context(), a.PoolID, sub)
 	if err != nil {
 		redirectError(w, r, a, "server_error", "")
+		return
+	}
+	if a.Request.AfterSignIn == userpool.AfterSignInAddPasskey {
+		s.signedInToAddPasskey(w, r, a, u)
 		return
 	}
 	code, tok, err := s.svc.SignInForAuthorization(r.Context(), a, u)

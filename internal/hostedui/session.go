@@ -39,13 +39,13 @@ func (s *Server) cookieSessions(r *http.Request) []userpool.HostedSession {
 // writeSessions gives the browser its sessions: HttpOnly, Lax (sent on the
 // top-level navigations to the authorize endpoint that use it), Secure
 // when the pages are served over HTTPS; an empty list deletes the cookie.
-func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, list []userpool.HostedSession) {
+func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, list []userpool.HostedSession) bool {
 	c := &http.Cookie{Name: sessionCookie, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: r.TLS != nil || strings.HasPrefix(s.svc.BaseURL(), "https://")}
 	if len(list) == 0 {
 		c.MaxAge = -1
 		http.SetCookie(w, c)
-		return
+		return true
 	}
 	var last int64
 	for _, hs := range list {
@@ -54,28 +54,30 @@ func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, list []us
 	sealed, err := s.svc.Sealer().Seal(sessionPurpose, time.Unix(last, 0), list)
 	if err != nil {
 		s.log.Error("hosted session cookie", "error", err.Error())
-		return
+		return false
 	}
 	c.Value, c.Expires = sealed, time.Unix(last, 0)
 	c.MaxAge = max(int(last-s.svc.Now().Unix()), 1)
 	http.SetCookie(w, c)
+	return true
 }
 
 // startSession opens a session for a sign-in through the hosted pages that
-// was just granted, in place of the browser's earlier one with that pool.
-// A session that cannot be recorded costs the user a sign-in later, not
-// this one: it is logged, and the sign-in goes on.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, sub string) {
+// was just granted, in place of the browser's earlier one with that pool,
+// and reports whether it did. A session that cannot be recorded costs the
+// user a sign-in later, not this one: it is logged, and the sign-in goes
+// on.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, sub string) bool {
 	hs, err := s.svc.StartHostedSession(r.Context(), a, sub)
 	if err != nil {
 		s.log.Error("hosted session", "error", err.Error())
-		return
+		return false
 	}
 	list := slices.DeleteFunc(s.cookieSessions(r), func(o userpool.HostedSession) bool { return o.Pool == a.PoolID })
 	if len(list) >= maxSessions {
 		list = list[len(list)-maxSessions+1:]
 	}
-	s.writeSessions(w, r, append(list, hs))
+	return s.writeSessions(w, r, append(list, hs))
 }
 
 // resumeSession answers the authorization request a from the browser's

@@ -1,10 +1,14 @@
 package userpool
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
+
+	"github.com/cognitod/cognitod/internal/storage"
 )
 
 // HostedSessionTTL is how long a managed login session lasts: Cognito's
@@ -45,40 +49,102 @@ func (s *Service) StartHostedSession(ctx context.Context, a *Authorization, sub 
 
 // ResumeHostedSession signs hs's user in again for the authorization
 // request a, as it was first signed in (the tokens' auth_time is that
-// sign-in's). ok is false when the session cannot serve a: it has ended or
-// expired, it is another pool's, a's client does not accept its provider
-// (or a names another), or its user can no longer sign in.
+// sign-in's). ok is false when the session cannot serve a (see
+// sessionUser).
 func (s *Service) ResumeHostedSession(ctx context.Context, a *Authorization, hs HostedSession) (code string, tok *TokenResponse, ok bool, err error) {
-	if hs.Pool != a.PoolID || !s.now().Before(time.Unix(hs.Expires, 0)) {
-		return "", nil, false, nil
-	}
-	if a.Provider != "" && a.Provider != hs.Provider ||
-		len(a.Providers) > 0 && !slices.Contains(a.Providers, hs.Provider) {
-		return "", nil, false, nil
-	}
-	rec, err := s.store.GetAuthCode(ctx, hostedSessionRecord(hs.ID))
-	if isNotFound(err) {
-		return "", nil, false, nil
-	}
-	if err != nil {
+	u, ok, err := s.sessionUser(ctx, a, hs)
+	if !ok || err != nil {
 		return "", nil, false, err
-	}
-	var kept HostedSession
-	if json.Unmarshal(rec.Payload, &kept) != nil || kept != hs || !s.now().Before(rec.Expires) {
-		return "", nil, false, nil
-	}
-	u, err := s.UserBySub(ctx, hs.Pool, hs.Sub)
-	if isNotFound(err) {
-		return "", nil, false, nil
-	}
-	if err != nil {
-		return "", nil, false, err
-	}
-	if !u.Enabled || u.Status != StatusConfirmed && u.Status != StatusExternalProvider {
-		return "", nil, false, nil
 	}
 	code, tok, err = s.grant(ctx, a, u, time.Unix(hs.AuthTime, 0).UTC())
 	return code, tok, err == nil, err
+}
+
+// sessionUser answers the user of a session that can serve a: not ended
+// nor expired, of a's pool, of a provider a's client accepts (and the one
+// a names, if it names one), and of a user who can still sign in.
+func (s *Service) sessionUser(ctx context.Context, a *Authorization, hs HostedSession) (storage.User, bool, error) {
+	if hs.Pool != a.PoolID || !s.now().Before(time.Unix(hs.Expires, 0)) {
+		return storage.User{}, false, nil
+	}
+	if a.Provider != "" && a.Provider != hs.Provider ||
+		len(a.Providers) > 0 && !slices.Contains(a.Providers, hs.Provider) {
+		return storage.User{}, false, nil
+	}
+	rec, err := s.store.GetAuthCode(ctx, hostedSessionRecord(hs.ID))
+	if isNotFound(err) {
+		return storage.User{}, false, nil
+	}
+	if err != nil {
+		return storage.User{}, false, err
+	}
+	var kept HostedSession
+	if json.Unmarshal(rec.Payload, &kept) != nil || kept != hs || !s.now().Before(rec.Expires) {
+		return storage.User{}, false, nil
+	}
+	u, err := s.UserBySub(ctx, hs.Pool, hs.Sub)
+	if isNotFound(err) {
+		return storage.User{}, false, nil
+	}
+	if err != nil {
+		return storage.User{}, false, err
+	}
+	if !u.Enabled || u.Status != StatusConfirmed && u.Status != StatusExternalProvider {
+		return storage.User{}, false, nil
+	}
+	return u, true, nil
+}
+
+// PasskeyAddRequest checks /passkeys/add's client and redirect URI (one of
+// the client's callback URLs), and answers them as the authorization
+// request that a sign-in before the passkey page would make.
+func (s *Service) PasskeyAddRequest(ctx context.Context, clientID, redirectURI string) (*Authorization, error) {
+	_, c, err := s.clientFor(ctx, clientID, "")
+	if err != nil {
+		return nil, ErrUnknownClient
+	}
+	rt := "code"
+	if !contains(c.AllowedOAuthFlows, "code") && contains(c.AllowedOAuthFlows, "implicit") {
+		rt = "token"
+	}
+	return s.Authorize(ctx, AuthorizeRequest{ResponseType: rt, ClientID: clientID, RedirectURI: redirectURI})
+}
+
+// ErrNoHostedSession answers a passkey page opened without a session that
+// can serve it.
+var ErrNoHostedSession = errors.New("no hosted session")
+
+// HostedPasskeyCreationOptions begins registering a passkey for the user of the
+// browser's session hs: the options for navigator.credentials.create.
+func (s *Service) HostedPasskeyCreationOptions(ctx context.Context, a *Authorization, hs HostedSession) (string, error) {
+	u, ok, err := s.sessionUser(ctx, a, hs)
+	if err != nil || !ok {
+		return "", cmp.Or(err, ErrNoHostedSession)
+	}
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return "", err
+	}
+	options, err := s.beginPasskeyRegistration(ctx, p, &u)
+	if err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(options)
+	return string(raw), err
+}
+
+// HostedPasskeyRegister keeps the passkey the browser made for the user of
+// its session hs.
+func (s *Service) HostedPasskeyRegister(ctx context.Context, a *Authorization, hs HostedSession, credential string) error {
+	u, ok, err := s.sessionUser(ctx, a, hs)
+	if err != nil || !ok {
+		return cmp.Or(err, ErrNoHostedSession)
+	}
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return err
+	}
+	return s.finishPasskeyRegistration(ctx, p, &u, []byte(credential))
 }
 
 // EndHostedSession ends a session: its cookie no longer signs anyone in,

@@ -37,7 +37,15 @@ type AuthorizeRequest struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	Nonce               string
+	// AfterSignIn, when AfterSignInAddPasskey, sends the signed-in user on
+	// to /passkeys/add instead of back to the client (cognitod's own
+	// parameter, after_sign_in, set by that page for a browser with no
+	// session).
+	AfterSignIn string
 }
+
+// AfterSignInAddPasskey is AuthorizeRequest.AfterSignIn for /passkeys/add.
+const AfterSignInAddPasskey = "passkeys/add"
 
 // Authorization is a checked authorize request: where to send the user.
 type Authorization struct {
@@ -248,14 +256,23 @@ func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh, devi
 // SignInForAuthorization issues what an authorize request asked for once
 // the user is known: a code, or (implicit flow) tokens.
 func (s *Service) SignInForAuthorization(ctx context.Context, a *Authorization, u storage.User) (code string, tok *TokenResponse, err error) {
-	if u.Status != StatusExternalProvider {
-		if p, err := s.getPool(ctx, a.PoolID); err != nil {
-			return "", nil, err
-		} else if err := s.recordAuthEvent(ctx, p, a.ClientID, u.Sub, "SignIn", "Pass", [2]string{"Password", "Success"}); err != nil {
-			return "", nil, err
-		}
+	if err := s.HostedSignedIn(ctx, a, u); err != nil {
+		return "", nil, err
 	}
 	return s.grant(ctx, a, u, s.now().UTC())
+}
+
+// HostedSignedIn records a sign-in through the hosted pages (a native
+// user's auth event).
+func (s *Service) HostedSignedIn(ctx context.Context, a *Authorization, u storage.User) error {
+	if u.Status == StatusExternalProvider {
+		return nil
+	}
+	p, err := s.getPool(ctx, a.PoolID)
+	if err != nil {
+		return err
+	}
+	return s.recordAuthEvent(ctx, p, a.ClientID, u.Sub, "SignIn", "Pass", [2]string{"Password", "Success"})
 }
 
 // grant answers an authorization request for a user who signed in at

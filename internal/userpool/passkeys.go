@@ -181,15 +181,25 @@ func (s *Service) StartWebAuthnRegistration(ctx context.Context, in *AccessToken
 	if err != nil {
 		return nil, err
 	}
-	w, uv, err := s.relyingParty(ctx, c.pool, "")
+	options, err := s.beginPasskeyRegistration(ctx, c.pool, &c.user)
 	if err != nil {
 		return nil, err
 	}
-	keys := extraOf(&c.user).Passkeys
+	return map[string]any{"CredentialCreationOptions": options}, nil
+}
+
+// beginPasskeyRegistration answers the options of a new passkey for u, for
+// the browser's navigator.credentials.create, and keeps the ceremony.
+func (s *Service) beginPasskeyRegistration(ctx context.Context, p *pool, u *storage.User) (any, error) {
+	w, uv, err := s.relyingParty(ctx, p, "")
+	if err != nil {
+		return nil, err
+	}
+	keys := extraOf(u).Passkeys
 	if len(keys) >= maxPasskeys {
 		return nil, apierr.New(apierr.LimitExceeded, "A user can register at most %d passkeys.", maxPasskeys)
 	}
-	user := passkeyUser{u: &c.user, keys: keys}
+	user := passkeyUser{u: u, keys: keys}
 	creation, sd, err := w.BeginRegistration(user, webauthn.WithExclusions(webauthn.Credentials(user.WebAuthnCredentials()).CredentialDescriptors()),
 		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{ResidentKey: protocol.ResidentKeyRequirementRequired,
 			RequireResidentKey: protocol.ResidentKeyRequired(), UserVerification: uv}),
@@ -197,10 +207,10 @@ func (s *Service) StartWebAuthnRegistration(ctx context.Context, in *AccessToken
 	if err != nil {
 		return nil, err
 	}
-	if err := s.keepCeremony(ctx, passkeyRegistry, c.pool, c.user.Sub, sd); err != nil {
+	if err := s.keepCeremony(ctx, passkeyRegistry, p, u.Sub, sd); err != nil {
 		return nil, err
 	}
-	return map[string]any{"CredentialCreationOptions": creation.Response}, nil
+	return creation.Response, nil
 }
 
 // CompleteWebAuthnRegistration checks the browser's answer to a
@@ -214,25 +224,34 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := protocol.ParseCredentialCreationResponseBytes(in.Credential)
-	if err != nil {
-		return nil, apierr.Invalid("Credential is not a WebAuthn registration response (RegistrationResponseJSON).")
-	}
-	sd, err := s.takeCeremony(ctx, passkeyRegistry, c.pool, c.user.Sub, parsed.Response.CollectedClientData.Challenge)
-	if err != nil {
+	if err := s.finishPasskeyRegistration(ctx, c.pool, &c.user, in.Credential); err != nil {
 		return nil, err
 	}
-	w, _, err := s.relyingParty(ctx, c.pool, parsed.Response.CollectedClientData.Origin)
+	return map[string]any{}, nil
+}
+
+// finishPasskeyRegistration checks the browser's answer to u's
+// registration ceremony and keeps the passkey.
+func (s *Service) finishPasskeyRegistration(ctx context.Context, p *pool, u *storage.User, credential []byte) error {
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(credential)
 	if err != nil {
-		return nil, err
+		return apierr.Invalid("Credential is not a WebAuthn registration response (RegistrationResponseJSON).")
 	}
-	cred, err := w.CreateCredential(passkeyUser{u: &c.user, keys: extraOf(&c.user).Passkeys}, *sd, parsed)
+	sd, err := s.takeCeremony(ctx, passkeyRegistry, p, u.Sub, parsed.Response.CollectedClientData.Challenge)
 	if err != nil {
-		return nil, passkeyError(err)
+		return err
+	}
+	w, _, err := s.relyingParty(ctx, p, parsed.Response.CollectedClientData.Origin)
+	if err != nil {
+		return err
+	}
+	cred, err := w.CreateCredential(passkeyUser{u: u, keys: extraOf(u).Passkeys}, *sd, parsed)
+	if err != nil {
+		return passkeyError(err)
 	}
 	cred.Attestation = webauthn.CredentialAttestation{} // not kept: no metadata service checks it later
 	now := s.clock().UnixMilli()
-	_, err = s.editExtra(ctx, c.pool.ID, c.user.Sub, func(_ *storage.User, x *userExtra) error {
+	_, err = s.editExtra(ctx, p.ID, u.Sub, func(_ *storage.User, x *userExtra) error {
 		var seq int64
 		for _, k := range x.Passkeys {
 			if string(k.Credential.ID) == string(cred.ID) {
@@ -246,10 +265,7 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, in *struct {
 		x.Passkeys = append(x.Passkeys, passkeyRecord{Seq: seq + 1, Credential: *cred, RPID: w.Config.RPID, Created: now})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{}, nil
+	return err
 }
 
 // WebAuthnCredentialDescription is a passkey as ListWebAuthnCredentials
