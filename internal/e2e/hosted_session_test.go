@@ -175,6 +175,24 @@ func TestHostedSession(t *testing.T) {
 		t.Fatalf("after global sign-out: %d", status)
 	}
 
+	// A new sign-in (prompt=login) replaces the pool's session: a copy of
+	// the cookie from before no longer signs in to that pool.
+	before := b.sessionCookieOf(f.url).Value
+	status, _, page = b.authorize(f.url, f.clientID, url.Values{"prompt": {"login"}})
+	if status != 200 {
+		t.Fatalf("prompt=login: %d", status)
+	}
+	b.signIn(f.url, page, "dee", "Corr3ct-Horse!")
+	replaced := newSessionBrowser(t)
+	host, _ := url.Parse(f.url)
+	replaced.c.Jar.SetCookies(host, []*http.Cookie{{Name: "cognito", Value: before, Path: "/"}})
+	if status, _, _ := replaced.authorize(f.url, f.clientID, nil); status != 200 {
+		t.Fatalf("the cookie from before a new sign-in: %d", status)
+	}
+	if status, _, _ := b.authorize(f.url, f.clientID, nil); status != http.StatusFound {
+		t.Fatalf("the new session: %d", status)
+	}
+
 	// Logout ends the pool's session, here and for a copy of the cookie.
 	copied := b.sessionCookieOf(f.url).Value
 	stay := &http.Client{Jar: b.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -189,8 +207,7 @@ func TestHostedSession(t *testing.T) {
 		t.Fatalf("the other pool's session after logout: %d", status)
 	}
 	other := newSessionBrowser(t)
-	u, _ := url.Parse(f.url)
-	other.c.Jar.SetCookies(u, []*http.Cookie{{Name: "cognito", Value: copied, Path: "/"}})
+	other.c.Jar.SetCookies(host, []*http.Cookie{{Name: "cognito", Value: copied, Path: "/"}})
 	if status, _, _ := other.authorize(f.url, f.clientID, nil); status != 200 {
 		t.Fatalf("a copy of the cookie after logout: %d", status)
 	}

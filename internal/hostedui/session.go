@@ -73,7 +73,17 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *userpoo
 		s.log.Error("hosted session", "error", err.Error())
 		return false
 	}
-	list := slices.DeleteFunc(s.cookieSessions(r), func(o userpool.HostedSession) bool { return o.Pool == a.PoolID })
+	// The new session replaces the browser's earlier one with the pool,
+	// which ends (a copy of the old cookie signs no one in).
+	list := slices.DeleteFunc(s.cookieSessions(r), func(o userpool.HostedSession) bool {
+		if o.Pool != a.PoolID {
+			return false
+		}
+		if err := s.svc.EndHostedSession(r.Context(), o); err != nil {
+			s.log.Error("hosted session", "error", err.Error())
+		}
+		return true
+	})
 	if len(list) >= maxSessions {
 		list = list[len(list)-maxSessions+1:]
 	}
@@ -87,8 +97,8 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *userpoo
 // without a session the client gets error=login_required.
 func (s *Server) resumeSession(w http.ResponseWriter, r *http.Request, a *userpool.Authorization) bool {
 	prompt := strings.Fields(r.URL.Query().Get("prompt"))
-	if slices.Contains(prompt, "login") {
-		return false
+	if slices.Contains(prompt, "login") || a.Request.AfterSignIn != "" {
+		return false // a sign-in that /passkeys/add asked for is a new one
 	}
 	for _, hs := range s.cookieSessions(r) {
 		if hs.Pool != a.PoolID {
