@@ -228,13 +228,15 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, a *userpool.Auth
 		s.signedInToAddPasskey(w, r, a, u)
 		return
 	}
-	code, tok, err := s.svc.SignInForAuthorization(r.Context(), a, u)
+	// The tokens' auth_time and the session's are the same second.
+	at := s.svc.Now().UTC().Truncate(time.Second)
+	code, tok, err := s.svc.SignInForAuthorization(r.Context(), a, u, at)
 	if err != nil {
 		s.log.Error("issue", "error", err.Error())
 		redirectError(w, r, a, "server_error", "")
 		return
 	}
-	s.startSession(w, r, a, u.Sub)
+	s.startSession(w, r, a, u.Sub, at)
 	redirectGrant(w, r, a, code, tok)
 }
 

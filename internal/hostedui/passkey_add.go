@@ -125,7 +125,7 @@ func (s *Server) signInToAddPasskey(w http.ResponseWriter, r *http.Request, a *u
 // signedInToAddPasskey ends a sign-in that the passkey page asked for: the
 // session it opens takes the browser back there.
 func (s *Server) signedInToAddPasskey(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, u storage.User) {
-	if err := s.svc.HostedSignedIn(r.Context(), a, u); err != nil || !s.startSession(w, r, a, u.Sub) {
+	if err := s.svc.HostedSignedIn(r.Context(), a, u); err != nil || !s.startSession(w, r, a, u.Sub, s.svc.Now()) {
 		if err != nil {
 			s.log.Error("passkeys/add sign-in", "error", err.Error())
 		}

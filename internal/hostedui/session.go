@@ -67,8 +67,8 @@ func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, list []us
 // and reports whether it did. A session that cannot be recorded costs the
 // user a sign-in later, not this one: it is logged, and the sign-in goes
 // on.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, sub string) bool {
-	hs, err := s.svc.StartHostedSession(r.Context(), a, sub)
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *userpool.Authorization, sub string, authTime time.Time) bool {
+	hs, err := s.svc.StartHostedSession(r.Context(), a, sub, authTime)
 	if err != nil {
 		s.log.Error("hosted session", "error", err.Error())
 		return false

@@ -37,10 +37,10 @@ type HostedSession struct {
 func hostedSessionRecord(id string) string { return hashToken("hosted-session\x00" + id) }
 
 // StartHostedSession records a session for a sign-in through the hosted
-// pages that has just been granted (see SignInForAuthorization).
-func (s *Service) StartHostedSession(ctx context.Context, a *Authorization, sub string) (HostedSession, error) {
-	now := s.now()
-	hs := HostedSession{ID: uuidLike(), Pool: a.PoolID, Sub: sub, Provider: a.Provider, AuthTime: now.Unix(), Expires: now.Add(HostedSessionTTL).Unix()}
+// pages, made at authTime, that has just been granted (see
+// SignInForAuthorization).
+func (s *Service) StartHostedSession(ctx context.Context, a *Authorization, sub string, authTime time.Time) (HostedSession, error) {
+	hs := HostedSession{ID: uuidLike(), Pool: a.PoolID, Sub: sub, Provider: a.Provider, AuthTime: authTime.Unix(), Expires: s.now().Add(HostedSessionTTL).Unix()}
 	if hs.Provider == "" {
 		hs.Provider = "COGNITO"
 	}

@@ -254,12 +254,13 @@ func (s *Service) RefreshGrant(ctx context.Context, ca ClientAuth, refresh, devi
 }
 
 // SignInForAuthorization issues what an authorize request asked for once
-// the user is known: a code, or (implicit flow) tokens.
-func (s *Service) SignInForAuthorization(ctx context.Context, a *Authorization, u storage.User) (code string, tok *TokenResponse, err error) {
+// the user is known, signed in at authTime: a code, or (implicit flow)
+// tokens.
+func (s *Service) SignInForAuthorization(ctx context.Context, a *Authorization, u storage.User, authTime time.Time) (code string, tok *TokenResponse, err error) {
 	if err := s.HostedSignedIn(ctx, a, u); err != nil {
 		return "", nil, err
 	}
-	return s.grant(ctx, a, u, s.now().UTC())
+	return s.grant(ctx, a, u, authTime)
 }
 
 // HostedSignedIn records a sign-in through the hosted pages (a native
