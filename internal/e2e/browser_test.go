@@ -146,7 +146,14 @@ func TestBrowserHostedSignIn(t *testing.T) {
 // redeemAt exchanges a code for a given redirect URI and answers the ID token's claims.
 func (f *fedEnv) redeemAt(code, redirectURI string) map[string]any {
 	f.t.Helper()
-	resp, err := http.PostForm(f.url+"/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {f.clientID}, "redirect_uri": {redirectURI}})
+	return f.redeemCode(f.clientID, code, redirectURI)
+}
+
+// redeemCode exchanges a code of client for tokens at /oauth2/token and
+// answers the ID token's claims.
+func (f *fedEnv) redeemCode(clientID, code, redirectURI string) map[string]any {
+	f.t.Helper()
+	resp, err := http.PostForm(f.url+"/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {clientID}, "redirect_uri": {redirectURI}})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -85,13 +85,7 @@ func (b *sessionBrowser) sessionCookieOf(base string) *http.Cookie {
 // redeemFor exchanges a code of client and answers the ID token's claims.
 func (f *fedEnv) redeemFor(clientID, code string) map[string]any {
 	f.t.Helper()
-	resp, body := fetch(f.t, http.DefaultClient, f.url+"/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
-		"client_id": {clientID}, "redirect_uri": {appCallback}})
-	var tok map[string]any
-	if err := jsonDecode(strings.NewReader(body), &tok); err != nil || resp.StatusCode != 200 || tok["id_token"] == nil {
-		f.t.Fatalf("token endpoint: %d %s", resp.StatusCode, body)
-	}
-	return jwtClaims(tok["id_token"].(string))
+	return f.redeemCode(clientID, code, appCallback)
 }
 
 // A sign-in through the hosted pages opens a one-hour session in the

@@ -116,12 +116,7 @@ func redirectIdPError(w http.ResponseWriter, r *http.Request, a *userpool.Author
 func (s *Server) check(w http.ResponseWriter, r *http.Request, req userpool.AuthorizeRequest) (*userpool.Authorization, bool) {
 	a, err := s.svc.Authorize(r.Context(), req)
 	if err == nil {
-		// A pool's domain serves that pool's clients only.
-		if poolID, ok := s.svc.PoolForHost(r.Context(), r.Host); ok && poolID != a.PoolID {
-			errorPage(w, http.StatusBadRequest, userpool.ErrUnknownClient.Description)
-			return nil, false
-		}
-		return a, true
+		return a, s.onPoolHost(w, r, a)
 	}
 	var oe *userpool.OAuthError
 	switch {
@@ -134,6 +129,17 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request, req userpool.Auth
 		errorPage(w, http.StatusInternalServerError, "Internal error")
 	}
 	return nil, false
+}
+
+// onPoolHost reports whether a's pool may be served from the request's
+// host (a pool's domain serves that pool's clients only), answering an
+// error page itself when not.
+func (s *Server) onPoolHost(w http.ResponseWriter, r *http.Request, a *userpool.Authorization) bool {
+	if poolID, ok := s.svc.PoolForHost(r.Context(), r.Host); ok && poolID != a.PoolID {
+		errorPage(w, http.StatusBadRequest, userpool.ErrUnknownClient.Description)
+		return false
+	}
+	return true
 }
 
 // idpState travels through the IdP, sealed.

@@ -97,21 +97,7 @@ func (s *Server) passkeyAddRequest(w http.ResponseWriter, r *http.Request, st pa
 		errorPage(w, http.StatusInternalServerError, "Internal error")
 		return nil, false
 	}
-	if poolID, ok := s.svc.PoolForHost(r.Context(), r.Host); ok && poolID != a.PoolID {
-		errorPage(w, http.StatusBadRequest, userpool.ErrUnknownClient.Description)
-		return nil, false
-	}
-	return a, true
-}
-
-// poolSession is the browser's session with a pool, if it has one.
-func (s *Server) poolSession(r *http.Request, poolID string) (userpool.HostedSession, bool) {
-	for _, hs := range s.cookieSessions(r) {
-		if hs.Pool == poolID {
-			return hs, true
-		}
-	}
-	return userpool.HostedSession{}, false
+	return a, s.onPoolHost(w, r, a)
 }
 
 // signInToAddPasskey sends a browser with no session to the sign-in page,

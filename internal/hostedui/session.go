@@ -90,6 +90,17 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *userpoo
 	return s.writeSessions(w, r, append(list, hs))
 }
 
+// poolSession is the browser's session with a pool, if it has one (a
+// cookie carries one session a pool).
+func (s *Server) poolSession(r *http.Request, poolID string) (userpool.HostedSession, bool) {
+	for _, hs := range s.cookieSessions(r) {
+		if hs.Pool == poolID {
+			return hs, true
+		}
+	}
+	return userpool.HostedSession{}, false
+}
+
 // resumeSession answers the authorization request a from the browser's
 // session with a's pool, if it has one that serves a, and reports whether
 // it answered. The request's prompt decides as OIDC says: "login" asks for
@@ -100,10 +111,7 @@ func (s *Server) resumeSession(w http.ResponseWriter, r *http.Request, a *userpo
 	if slices.Contains(prompt, "login") || a.Request.AfterSignIn != "" {
 		return false // a sign-in that /passkeys/add asked for is a new one
 	}
-	for _, hs := range s.cookieSessions(r) {
-		if hs.Pool != a.PoolID {
-			continue
-		}
+	if hs, has := s.poolSession(r, a.PoolID); has {
 		code, tok, ok, err := s.svc.ResumeHostedSession(r.Context(), a, hs)
 		if err != nil {
 			s.log.Error("hosted session", "error", err.Error())

@@ -117,11 +117,7 @@ var ErrNoHostedSession = errors.New("no hosted session")
 // HostedPasskeyCreationOptions begins registering a passkey for the user of the
 // browser's session hs: the options for navigator.credentials.create.
 func (s *Service) HostedPasskeyCreationOptions(ctx context.Context, a *Authorization, hs HostedSession) (string, error) {
-	u, ok, err := s.sessionUser(ctx, a, hs)
-	if err != nil || !ok {
-		return "", cmp.Or(err, ErrNoHostedSession)
-	}
-	p, err := s.getPool(ctx, a.PoolID)
+	p, u, err := s.sessionPoolUser(ctx, a, hs)
 	if err != nil {
 		return "", err
 	}
@@ -136,15 +132,22 @@ func (s *Service) HostedPasskeyCreationOptions(ctx context.Context, a *Authoriza
 // HostedPasskeyRegister keeps the passkey the browser made for the user of
 // its session hs.
 func (s *Service) HostedPasskeyRegister(ctx context.Context, a *Authorization, hs HostedSession, credential string) error {
-	u, ok, err := s.sessionUser(ctx, a, hs)
-	if err != nil || !ok {
-		return cmp.Or(err, ErrNoHostedSession)
-	}
-	p, err := s.getPool(ctx, a.PoolID)
+	p, u, err := s.sessionPoolUser(ctx, a, hs)
 	if err != nil {
 		return err
 	}
 	return s.finishPasskeyRegistration(ctx, p, &u, []byte(credential))
+}
+
+// sessionPoolUser answers the pool and the user of a session that can
+// serve a (see sessionUser), or ErrNoHostedSession.
+func (s *Service) sessionPoolUser(ctx context.Context, a *Authorization, hs HostedSession) (*pool, storage.User, error) {
+	u, ok, err := s.sessionUser(ctx, a, hs)
+	if err != nil || !ok {
+		return nil, u, cmp.Or(err, ErrNoHostedSession)
+	}
+	p, err := s.getPool(ctx, a.PoolID)
+	return p, u, err
 }
 
 // EndHostedSession ends a session: its cookie no longer signs anyone in,
